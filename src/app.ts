@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance } from 'fastify'
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.js'
+import { Errors } from './errors.js'
+import { loggerOptions } from './logger.js'
+import db from './plugins/db.js'
+import problems from './plugins/problems.js'
+import redis from './plugins/redis.js'
+import health from './routes/health/index.js'
+import intake from './routes/intake/index.js'
+import status from './routes/status/index.js'
+
+/** 16 KiB: a request is a few short fields; anything larger is not one. */
+export const BODY_LIMIT = 16 * 1024
+
+/** The app as a plugin: external plugins, then the app's own, then routes. */
+export async function app(fastify: FastifyInstance, { config }: { config: Config }) {
+  fastify.setValidatorCompiler(validatorCompiler)
+  fastify.setSerializerCompiler(serializerCompiler)
+  await fastify.register(problems)
+  await fastify.register(swagger, {
+    openapi: {
+      info: { title: 'Bailanys API', version: '1', description: 'Family check-in call-around service' },
+      servers: [{ url: config.PUBLIC_BASE_URL }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  await fastify.register(db, { config })
+  await fastify.register(redis, { config })
+  await fastify.register(rateLimit, {
+    global: false,
+    redis: fastify.redis,
+    nameSpace: 'bailanys:ratelimit:',
+    skipOnError: true,
+    errorResponseBuilder: (_req, ctx) => new Errors.RATE_LIMITED(`Too many requests; try again in ${ctx.after}`),
+  })
+  await fastify.register(health)
+  await fastify.register(intake, { config })
+  await fastify.register(status)
+}
+
+/** Builds the Fastify instance around the app (the server and the tests both use this). */
+export async function buildApp(config: Config, options: { logStream?: DestinationStream } = {}) {
+  const logger = options.logStream ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream } : loggerOptions(config.LOG_LEVEL)
+  const fastify = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>()
+  await fastify.register(app, { config })
+  return fastify
+}

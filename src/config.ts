@@ -1,0 +1,81 @@
+import { z } from 'zod'
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+/**
+ * The environment the API and the workers read, validated once at start.
+ * Every variable is listed with its default in `.env.example`.
+ */
+export const ConfigSchema = z.object({
+  /** HTTP port of the API. Default 3000. */
+  PORT: int(0, 65535).default(3000),
+  /** Address the API listens on. Default 127.0.0.1 (the Docker image sets 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** PostgreSQL, the system of record. Default postgres://postgres@127.0.0.1:5432/bailanys. */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+    .default('postgres://postgres@127.0.0.1:5432/bailanys'),
+  /** Schema holding Bailanys' tables. Default public. Tests give each file its own. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('public'),
+  /** Connections in each process's PostgreSQL pool. Default 20. */
+  DATABASE_POOL_SIZE: int(1, 500).default(20),
+  /** Redis for BullMQ. Default redis://127.0.0.1:6379. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
+  /**
+   * Prefix of every BullMQ key. Default `{bailanys}`: the braces make it a Redis Cluster hash
+   * tag so that all of a queue's keys land in one slot.
+   */
+  BULLMQ_PREFIX: z.string().min(1).max(64).default('{bailanys}'),
+  /** The URL the public reaches this service at (status links, Twilio signatures). */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3000'),
+  /** Twilio Account SID (AC + 32 hex). Default a fake one that cannot send anything. */
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+    .default('AC00000000000000000000000000000000'),
+  /** Twilio Auth Token (also checks webhook signatures). Default a fake one. */
+  TWILIO_AUTH_TOKEN: z.string().min(8, 'must be at least 8 characters').default('fake-twilio-auth-token'),
+  /** Sender: a phone number, an alphanumeric sender ID or a Messaging Service SID (MG…). */
+  TWILIO_FROM: z.string().min(1).default('Bailanys'),
+  /** Base URL replacing https://api.twilio.com, for a fake or mock Twilio. Unset in production. */
+  TWILIO_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** pino level. Default info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Days after closing a request that its personal data is purged. Default 30. */
+  RETENTION_DAYS: int(1, 3650).default(30),
+  /** Intake requests a client IP may make per minute. Default 30. */
+  RATE_LIMIT_PER_IP_PER_MINUTE: int(1, 1_000_000).default(30),
+  /** Requests one requester phone may create per hour. Default 10. */
+  RATE_LIMIT_PER_PHONE_PER_HOUR: int(1, 1_000_000).default(10),
+  /** Trust X-Forwarded-For from a reverse proxy for the client IP. Default false. */
+  TRUST_PROXY: bool.default(false),
+  /** How often the outbox relay looks for rows when no notification arrived, ms. Default 1000. */
+  OUTBOX_POLL_MS: int(10, 60_000).default(1000),
+})
+
+export type Config = z.infer<typeof ConfigSchema>
+
+/** A configuration error, whose message is the one line the process prints before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Reads the configuration from an environment (process.env by default).
+ * Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .map((key) => [key, env[key]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const result = ConfigSchema.safeParse(input)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { Config } from '../../config.js'
+import { Errors } from '../../errors.js'
+import { CreateRequestRoute } from '../../schemas/requests.js'
+import { createRequest } from '../../services/intake.js'
+import { hitPhoneLimit } from '../../services/phone-limit.js'
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/
+
+/** `POST /api/v1/requests`: the public intake. */
+const intake: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
+  app.post(
+    '/api/v1/requests',
+    { schema: CreateRequestRoute, config: { rateLimit: { max: config.RATE_LIMIT_PER_IP_PER_MINUTE, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key']
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new Errors.INVALID_IDEMPOTENCY_KEY()
+      await hitPhoneLimit(app.redis, { phone: request.body.requester.phone.e164, perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR })
+      const { created, request: saved } = await createRequest(app.db, request.body, key)
+      request.log.info({ reference: saved.reference, created }, created ? 'request accepted' : 'request already open')
+      const statusUrl = `${config.PUBLIC_BASE_URL}/api/v1/requests/${saved.reference}`
+      return reply.code(created ? 201 : 200).send({ reference: saved.reference, status: saved.status, statusUrl })
+    },
+  )
+}
+export default intake
