@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -10,7 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
-import type { Config } from './config.js'
+import { type Config, redisKeyPrefix } from './config.js'
 import { Errors } from './errors.js'
 import { loggerOptions } from './logger.js'
 import db from './plugins/db.js'
@@ -41,7 +42,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(rateLimit, {
     global: false,
     redis: fastify.redis,
-    nameSpace: 'bailanys:ratelimit:',
+    nameSpace: `${redisKeyPrefix(config)}ratelimit:`,
     skipOnError: true,
     errorResponseBuilder: (_req, ctx) => new Errors.RATE_LIMITED(`Too many requests; try again in ${ctx.after}`),
   })
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, options: { logStream?: Destinatio
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>()
-  await fastify.register(app, { config })
+  // fastify-plugin keeps the app's decorators (db, redis) visible on the instance returned.
+  await fastify.register(fp(app), { config })
   return fastify
 }

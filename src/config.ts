@@ -79,3 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
 }
+
+/**
+ * Prefix of the service's own Redis keys (rate limits): the BullMQ prefix without its hash-tag
+ * braces, so that these small keys spread over a cluster instead of sharing the queues' slot.
+ */
+export function redisKeyPrefix(config: Pick<Config, 'BULLMQ_PREFIX'>): string {
+  return `${config.BULLMQ_PREFIX.replace(/[{}]/g, '')}:`
+}

@@ -22,7 +22,9 @@ export default fp<{ config: Config }>(
     })
     // Connection errors are expected while Redis restarts; readiness reports them.
     redis.on('error', () => {})
-    redis.connect().catch(() => {})
+    // Wait for the first connection (bounded by connectTimeout) but start without Redis if need
+    // be: intake only needs PostgreSQL, and ioredis keeps reconnecting in the background.
+    await redis.connect().catch(() => {})
     app.decorate('redis', redis)
     app.addHook('onClose', async () => {
       redis.disconnect()

@@ -7,8 +7,8 @@ import { Errors } from '../errors.js'
  * limit. The key holds a hash, not the number. When Redis is away the limit is skipped: a
  * frightened person's request matters more than a counter.
  */
-export async function hitPhoneLimit(redis: Redis, options: { phone: string; perHour: number }): Promise<void> {
-  const key = `bailanys:limit:phone:${createHash('sha256').update(options.phone).digest('base64url').slice(0, 22)}`
+export async function hitPhoneLimit(redis: Redis, options: { keyPrefix: string; phone: string; perHour: number }): Promise<void> {
+  const key = `${options.keyPrefix}limit:phone:${createHash('sha256').update(options.phone).digest('base64url').slice(0, 22)}`
   let count: number
   try {
     const results = await redis.multi().incr(key).expire(key, 3600, 'NX').exec()

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { Config } from '../../config.js'
+import { type Config, redisKeyPrefix } from '../../config.js'
 import { Errors } from '../../errors.js'
 import { CreateRequestRoute } from '../../schemas/requests.js'
 import { createRequest } from '../../services/intake.js'
@@ -15,7 +15,11 @@ const intake: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }
     async (request, reply) => {
       const key = request.headers['idempotency-key']
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new Errors.INVALID_IDEMPOTENCY_KEY()
-      await hitPhoneLimit(app.redis, { phone: request.body.requester.phone.e164, perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR })
+      await hitPhoneLimit(app.redis, {
+        keyPrefix: redisKeyPrefix(config),
+        phone: request.body.requester.phone.e164,
+        perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR,
+      })
       const { created, request: saved } = await createRequest(app.db, request.body, key)
       request.log.info({ reference: saved.reference, created }, created ? 'request accepted' : 'request already open')
       const statusUrl = `${config.PUBLIC_BASE_URL}/api/v1/requests/${saved.reference}`

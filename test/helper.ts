@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto'
+import { basename } from 'node:path'
+import { Writable } from 'node:stream'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { buildApp } from '../src/app.js'
+import { type Config, loadConfig } from '../src/config.js'
+import { migrate } from '../src/db/migrations.js'
+
+/** A name unique to this test run, safe as a schema name or a BullMQ prefix. */
+export function uniqueName(t: Test): string {
+  const file = basename(t.fullname.split(' ')[0] ?? 'test').replace(/\.ts$/, '').replace(/[^a-z0-9]/gi, '_').toLowerCase()
+  return `t_${file.slice(0, 30)}_${randomBytes(4).toString('hex')}`
+}
+
+/** Drops a schema and everything in it. */
+export async function dropSchema(databaseUrl: string, schema: string) {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Deletes every Redis key under a prefix. */
+export async function deleteKeys(redisUrl: string, prefix: string) {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } catch {
+    // A test that stopped its own Redis has nothing to clean there.
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/**
+ * A config for one test file: its own migrated schema and BullMQ prefix, both removed when the
+ * test ends. The machine's DATABASE_URL / REDIS_URL (or the defaults) point at the servers.
+ */
+export async function testConfig(t: Test, overrides: Partial<Config> = {}): Promise<Config> {
+  const name = uniqueName(t)
+  const config = {
+    ...loadConfig({ ...process.env, LOG_LEVEL: 'silent' }),
+    DATABASE_SCHEMA: name,
+    DATABASE_POOL_SIZE: 5,
+    BULLMQ_PREFIX: `{${name}}`,
+    RATE_LIMIT_PER_IP_PER_MINUTE: 10_000,
+    RATE_LIMIT_PER_PHONE_PER_HOUR: 10_000,
+    OUTBOX_POLL_MS: 100,
+    ...overrides,
+  }
+  await migrate(config)
+  t.teardown(async () => {
+    await dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA)
+    await deleteKeys(config.REDIS_URL, config.BULLMQ_PREFIX)
+    await deleteKeys(config.REDIS_URL, `${name}:`)
+  })
+  return config
+}
+
+/** Collects log lines written by pino, for asserting what reached the log. */
+export function logCollector() {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean))
+      done()
+    },
+  })
+  return { stream, lines, text: () => lines.join('\n') }
+}
+
+/** The app with a test config, closed when the test ends. */
+export async function build(t: Test, overrides: Partial<Config> = {}, options: { logStream?: Writable } = {}) {
+  const config = await testConfig(t, overrides)
+  const app = await buildApp(config, { logStream: options.logStream })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, config }
+}
+
+let counter = 0
+/** A valid KZ mobile number unique within this process. */
+export function uniquePhone(): string {
+  counter++
+  const n = (process.pid * 1000 + counter) % 10_000_000
+  return `+7701${String(n).padStart(7, '0')}`
+}
+
+/** A valid intake body; parts can be replaced. */
+export function requestBody(overrides: { requester?: object; relative?: object; flags?: object; consent?: unknown } = {}) {
+  return {
+    requester: { name: 'Айгуль', phone: uniquePhone(), language: 'kk', notifyVia: 'sms', ...overrides.requester },
+    relative: { name: 'Сауле Нурланова', phone: uniquePhone(), city: 'Алматы', ...overrides.relative },
+    flags: { elderly: true, ...overrides.flags },
+    consent: 'consent' in overrides ? overrides.consent : true,
+  }
+}

@@ -1,0 +1,164 @@
+import t from 'tap'
+import { build, requestBody, uniquePhone } from '../helper.js'
+
+const { app } = await build(t)
+
+async function count(table: string) {
+  const { rows } = await app.db.query(`SELECT count(*)::int AS n FROM ${table}`)
+  return rows[0].n as number
+}
+
+function post(payload: unknown, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/api/v1/requests', payload: payload as object, headers })
+}
+
+t.test('a valid request is committed with its event and outbox row', async (t) => {
+  const body = requestBody({ relative: { phone: '8 702 555 11 22', city: 'Алма-Ата', notes: 'lives alone' } })
+  const res = await post(body)
+  t.equal(res.statusCode, 201)
+  const json = res.json()
+  t.match(json, { reference: /^[2-9A-HJKMNP-Z]{8}$/, status: 'received' })
+  t.equal(json.statusUrl, `http://localhost:3000/api/v1/requests/${json.reference}`)
+  const { rows } = await app.db.query('SELECT * FROM requests WHERE reference = $1', [json.reference])
+  t.match(rows[0], {
+    relative_phone: '+77025551122',
+    requester_phone: body.requester.phone,
+    city_key: 'almaty',
+    flag_elderly: true,
+    priority: 4,
+    relative_notes: 'lives alone',
+    status: 'received',
+  })
+  const events = await app.db.query('SELECT type, actor_type FROM request_events WHERE request_id = $1', [rows[0].id])
+  t.same(events.rows, [{ type: 'received', actor_type: 'requester' }])
+  const outbox = await app.db.query('SELECT topic, sent_at FROM outbox WHERE request_id = $1', [rows[0].id])
+  t.same(outbox.rows, [{ topic: 'checkins.enqueue', sent_at: null }])
+})
+
+t.test('every bad field is named, and nothing is written', async (t) => {
+  const before = [await count('requests'), await count('request_events'), await count('outbox')]
+  const cases: [string, unknown, string[]][] = [
+    ['missing requester name', requestBody({ requester: { name: undefined } }), ['requester.name']],
+    ['blank requester name', requestBody({ requester: { name: '   ' } }), ['requester.name']],
+    ['long name', requestBody({ relative: { name: 'x'.repeat(101) } }), ['relative.name']],
+    ['control characters', requestBody({ relative: { name: 'Мама\u0000' } }), ['relative.name']],
+    ['bad requester phone', requestBody({ requester: { phone: '12345' } }), ['requester.phone']],
+    ['bad relative phone', requestBody({ relative: { phone: 'call me' } }), ['relative.phone']],
+    ['bad alt phone', requestBody({ relative: { altPhone: '+7 800 123 45 67' } }), ['relative.altPhone']],
+    ['phone not a string', requestBody({ relative: { phone: 87011234567 } }), ['relative.phone']],
+    ['landline for SMS', requestBody({ requester: { phone: '8 727 250 12 34', notifyVia: 'sms' } }), ['requester.phone']],
+    ['language', requestBody({ requester: { language: 'de' } }), ['requester.language']],
+    ['notifyVia', requestBody({ requester: { notifyVia: 'email' } }), ['requester.notifyVia']],
+    ['missing city', requestBody({ relative: { city: undefined } }), ['relative.city']],
+    ['long address', requestBody({ relative: { address: 'a'.repeat(301) } }), ['relative.address']],
+    ['long notes', requestBody({ relative: { notes: 'n'.repeat(1001) } }), ['relative.notes']],
+    ['flag not boolean', requestBody({ flags: { medical: 'yes' } }), ['flags.medical']],
+    ['consent false', requestBody({ consent: false }), ['consent']],
+    ['consent missing', requestBody({ consent: undefined }), ['consent']],
+    ['unknown field', { ...requestBody(), extra: 1 }, ['extra']],
+    ['unknown nested field', requestBody({ relative: { age: 80 } }), ['relative.age']],
+    ['missing relative', { ...requestBody(), relative: undefined }, ['relative']],
+    [
+      'several at once',
+      requestBody({ requester: { phone: 'x', language: 'xx' }, relative: { name: '' } }),
+      ['requester.phone', 'requester.language', 'relative.name'],
+    ],
+  ]
+  for (const [name, payload, paths] of cases) {
+    const res = await post(payload)
+    t.equal(res.statusCode, 400, name)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`)
+    const problem = res.json()
+    t.equal(problem.code, 'APP_ERR_VALIDATION', `${name}: code`)
+    t.same(problem.errors.map((e: { path: string }) => e.path).sort(), [...paths].sort(), `${name}: paths`)
+    t.ok(problem.errors.every((e: { message: string }) => e.message.length > 0), `${name}: messages`)
+  }
+  t.same([await count('requests'), await count('request_events'), await count('outbox')], before, 'no row written')
+})
+
+t.test('a landline is fine when the requester wants a call', async (t) => {
+  const res = await post(requestBody({ requester: { phone: '8 727 250 12 34', notifyVia: 'voice' } }))
+  t.equal(res.statusCode, 201)
+})
+
+t.test('wrong content type, size or syntax is a clear 4xx', async (t) => {
+  const form = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  t.equal(form.statusCode, 415)
+  t.equal(form.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+  const big = await post({ ...requestBody(), relative: { ...requestBody().relative, notes: 'x'.repeat(17 * 1024) } })
+  t.equal(big.statusCode, 413)
+  t.equal(big.headers['content-type'], 'application/problem+json; charset=utf-8')
+  const broken = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: '{"requester":', headers: { 'content-type': 'application/json' } })
+  t.equal(broken.statusCode, 400)
+  t.equal(broken.headers['content-type'], 'application/problem+json; charset=utf-8')
+  const empty = await app.inject({ method: 'POST', url: '/api/v1/requests', headers: { 'content-type': 'application/json' } })
+  t.equal(empty.statusCode, 400)
+  const array = await post([1, 2])
+  t.equal(array.statusCode, 400)
+})
+
+t.test('the same requester and relative while open get the same request back', async (t) => {
+  const body = requestBody()
+  const first = await post(body)
+  t.equal(first.statusCode, 201)
+  // The same people written differently are the same people.
+  const again = await post({
+    ...body,
+    requester: { ...body.requester, phone: body.requester.phone.replace('+7', '8 ') },
+    relative: { ...body.relative, name: 'Мама' },
+  })
+  t.equal(again.statusCode, 200)
+  t.equal(again.json().reference, first.json().reference)
+  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [body.requester.phone])
+  t.equal(rows[0].n, 1)
+
+  const otherRelative = await post({ ...body, relative: { ...body.relative, phone: uniquePhone() } })
+  t.equal(otherRelative.statusCode, 201, 'another relative is another request')
+  t.not(otherRelative.json().reference, first.json().reference)
+
+  await app.db.query("UPDATE requests SET status = 'reached_safe' WHERE reference = $1", [first.json().reference])
+  const afterClose = await post(body)
+  t.equal(afterClose.statusCode, 201, 'once closed, asking again opens a new request')
+})
+
+t.test('concurrent identical requests make one request', async (t) => {
+  const body = requestBody()
+  const results = await Promise.all(Array.from({ length: 8 }, () => post(body)))
+  const refs = new Set(results.map((r) => r.json().reference))
+  t.equal(refs.size, 1)
+  t.same(results.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 200, 200, 200, 201])
+})
+
+t.test('Idempotency-Key makes retries safe', async (t) => {
+  const body = requestBody()
+  const key = `key-${Date.now()}-${Math.random()}`
+  const first = await post(body, { 'idempotency-key': key })
+  t.equal(first.statusCode, 201)
+  const retry = await post(body, { 'idempotency-key': key })
+  t.equal(retry.statusCode, 201, 'a retry gets the first answer, status included')
+  t.equal(retry.json().reference, first.json().reference)
+
+  const other = await post(requestBody(), { 'idempotency-key': key })
+  t.equal(other.statusCode, 422)
+  t.equal(other.json().code, 'APP_ERR_IDEMPOTENCY_KEY_REUSED')
+
+  const bad = await post(requestBody(), { 'idempotency-key': 'not ok\u00e9' })
+  t.equal(bad.statusCode, 400)
+  t.equal(bad.json().code, 'APP_ERR_INVALID_IDEMPOTENCY_KEY')
+
+  const body2 = requestBody()
+  const key2 = `key2-${Date.now()}`
+  const burst = await Promise.all(Array.from({ length: 5 }, () => post(body2, { 'idempotency-key': key2 })))
+  t.same(new Set(burst.map((r) => r.json().reference)).size, 1, 'concurrent retries share one request')
+  t.same(burst.map((r) => r.statusCode), [201, 201, 201, 201, 201])
+  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [body2.requester.phone])
+  t.equal(rows[0].n, 1)
+})
+
+t.test('validation failures with an Idempotency-Key do not burn the key', async (t) => {
+  const key = `key3-${Date.now()}`
+  const bad = await post(requestBody({ consent: false }), { 'idempotency-key': key })
+  t.equal(bad.statusCode, 400)
+  const good = await post(requestBody(), { 'idempotency-key': key })
+  t.equal(good.statusCode, 201)
+})
