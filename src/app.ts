@@ -4,12 +4,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import { type Config, redisKeyPrefix } from './config.js'
 import { Errors } from './errors.js'
@@ -53,7 +48,9 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
 
 /** Builds the Fastify instance around the app (the server and the tests both use this). */
 export async function buildApp(config: Config, options: { logStream?: DestinationStream } = {}) {
-  const logger = options.logStream ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream } : loggerOptions(config.LOG_LEVEL)
+  const logger = options.logStream
+    ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
+    : loggerOptions(config.LOG_LEVEL)
   const fastify = Fastify({
     logger,
     bodyLimit: BODY_LIMIT,

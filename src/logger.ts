@@ -9,7 +9,10 @@ const PHONE_LIKE = /\+?\d[\d\s().-]{5,}\d/g
  * values PostgreSQL quotes in its messages ("Key (x)=(…)", invalid input "…").
  */
 export function scrub(text: string): string {
-  return text.replace(/"[^"]*"/g, '"…"').replace(/\([^)]*\)=\([^)]*\)/g, '(…)=(…)').replace(PHONE_LIKE, '[number]')
+  return text
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\([^)]*\)=\([^)]*\)/g, '(…)=(…)')
+    .replace(PHONE_LIKE, '[number]')
 }
 
 /** Only these parts of an error are logged; PostgreSQL's `detail` repeats row values. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { type ConfigError, loadConfig } from '../src/config.js'
 import { testConfig } from './helper.js'
 
 t.test('defaults fill in what is not set', async (t) => {

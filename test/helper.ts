@@ -10,7 +10,10 @@ import { migrate } from '../src/db/migrations.js'
 
 /** A name unique to this test run, safe as a schema name or a BullMQ prefix. */
 export function uniqueName(t: Test): string {
-  const file = basename(t.fullname.split(' ')[0] ?? 'test').replace(/\.ts$/, '').replace(/[^a-z0-9]/gi, '_').toLowerCase()
+  const file = basename(t.fullname.split(' ')[0] ?? 'test')
+    .replace(/\.ts$/, '')
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
   return `t_${file.slice(0, 30)}_${randomBytes(4).toString('hex')}`
 }
 

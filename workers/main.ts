@@ -4,8 +4,8 @@ import { ConfigError, loadConfig } from '../src/config.js'
 import { assertMigrated } from '../src/db/migrations.js'
 import { createPool } from '../src/db/pool.js'
 import { loggerOptions } from '../src/logger.js'
-import { bullConnection } from '../src/queues/connection.js'
 import { createCheckinsQueue } from '../src/queues/checkins.js'
+import { bullConnection } from '../src/queues/connection.js'
 import { createOutboxRelay } from './outbox-relay.js'
 
 /** The worker process: the outbox relay (and, as they come, the queue processors). */

@@ -3,9 +3,9 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Config } from '../src/config.js'
 import { lockPending, markFailed, markSent, type OutboxRow } from '../src/db/outbox-repository.js'
-import { withTransaction, type Db } from '../src/db/pool.js'
+import { type Db, withTransaction } from '../src/db/pool.js'
 import { markQueued } from '../src/db/request-repository.js'
-import { type CheckinJob, checkinJobId, CheckinJobSchema } from '../src/queues/checkins.js'
+import { type CheckinJob, CheckinJobSchema, checkinJobId } from '../src/queues/checkins.js'
 
 const BATCH = 200
 const MAX_BACKOFF_MS = 5000
@@ -29,7 +29,10 @@ async function dispatch(client: pg.PoolClient, deps: OutboxRelayDeps, rows: Outb
         opts: { jobId: checkinJobId(r.requestId as string), priority: r.priority ?? undefined },
       })),
     )
-    await markQueued(client, checkins.map((r) => r.requestId as string))
+    await markQueued(
+      client,
+      checkins.map((r) => r.requestId as string),
+    )
   }
   return checkins.map((r) => r.id)
 }

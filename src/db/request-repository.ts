@@ -39,9 +39,23 @@ SELECT id::text, reference, status FROM r`
 export async function insertRequest(db: Queryable, req: NewRequest): Promise<RequestRef | null> {
   const { requester: q, relative: r, flags: f } = req
   const { rows } = await db.query<RequestRef>(INSERT_REQUEST, [
-    req.reference, q.name, q.phone, q.language, q.notifyVia,
-    r.name, r.phone, r.altPhone ?? null, r.city, r.cityKey, r.address ?? null, r.notes ?? null,
-    f.elderly, f.medical, f.children, f.disability, req.priority,
+    req.reference,
+    q.name,
+    q.phone,
+    q.language,
+    q.notifyVia,
+    r.name,
+    r.phone,
+    r.altPhone ?? null,
+    r.city,
+    r.cityKey,
+    r.address ?? null,
+    r.notes ?? null,
+    f.elderly,
+    f.medical,
+    f.children,
+    f.disability,
+    req.priority,
   ])
   return rows[0] ?? null
 }

@@ -1,6 +1,17 @@
 import { KZ_CITIES } from './kz-cities.js'
 
-const KAZAKH_TO_RUSSIAN: Record<string, string> = { ә: 'а', ғ: 'г', қ: 'к', ң: 'н', ө: 'о', ұ: 'у', ү: 'у', һ: 'х', і: 'и', ё: 'е' }
+const KAZAKH_TO_RUSSIAN: Record<string, string> = {
+  ә: 'а',
+  ғ: 'г',
+  қ: 'к',
+  ң: 'н',
+  ө: 'о',
+  ұ: 'у',
+  ү: 'у',
+  һ: 'х',
+  і: 'и',
+  ё: 'е',
+}
 /** Words around a city name that do not change which city it is. */
 const NOISE = new Set(['city', 'г', 'г.', 'город', 'қаласы', 'каласы', 'qalasy'])
 

@@ -18,7 +18,10 @@ function problem(status: number, code: string, title: string, extra: Record<stri
 type FieldError = { path: string; message: string }
 
 /** One entry per bad field, with a dotted path (`relative.phone`); an unknown key names itself. */
-function fieldErrors(context: string | undefined, v: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }): FieldError[] {
+function fieldErrors(
+  context: string | undefined,
+  v: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> },
+): FieldError[] {
   const parts = v.instancePath.split('/').filter(Boolean)
   if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
     return v.params.keys.map((key) => ({ path: [...parts, String(key)].join('.'), message: 'is not a known field' }))
@@ -55,7 +58,10 @@ export default fp(
 
     app.setNotFoundHandler((request, reply) => {
       const err = new Errors.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0])
-      reply.code(404).type('application/problem+json').send(problem(404, err.code, err.message))
+      reply
+        .code(404)
+        .type('application/problem+json')
+        .send(problem(404, err.code, err.message))
     })
   },
   { name: 'problems' },

@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto'
+import { claimKey, completeKey } from '../db/idempotency-repository.js'
+import { type Db, withTransaction } from '../db/pool.js'
+import { findOpenRequest, findRequestById, insertRequest, type NewRequest, type RequestRef } from '../db/request-repository.js'
 import { cityKey } from '../domain/city.js'
 import { priorityFromFlags } from '../domain/priority.js'
 import { newReference } from '../domain/reference.js'
-import { claimKey, completeKey } from '../db/idempotency-repository.js'
-import { type Db, withTransaction } from '../db/pool.js'
-import {
-  findOpenRequest,
-  findRequestById,
-  insertRequest,
-  type NewRequest,
-  type RequestRef,
-} from '../db/request-repository.js'
 import { Errors } from '../errors.js'
 import type { CreateRequest } from '../schemas/requests.js'
 

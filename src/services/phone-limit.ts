@@ -16,5 +16,6 @@ export async function hitPhoneLimit(redis: Redis, options: { keyPrefix: string; 
   } catch {
     return
   }
-  if (count > options.perHour) throw new Errors.RATE_LIMITED('Too many requests from this phone number; try again within the hour')
+  if (count > options.perHour)
+    throw new Errors.RATE_LIMITED('Too many requests from this phone number; try again within the hour')
 }

@@ -4,7 +4,11 @@ import { formatReference, newReference, parseReference, REFERENCE_ALPHABET } fro
 t.test('references use an alphabet without look-alikes', async (t) => {
   for (const ch of '01OIL') t.notOk(REFERENCE_ALPHABET.includes(ch), `no ${ch}`)
   const refs = Array.from({ length: 2000 }, newReference)
-  t.same(refs.filter((ref) => !/^[2-9A-HJKMNP-Z]{8}$/.test(ref)), [], 'every reference is 8 characters of the alphabet')
+  t.same(
+    refs.filter((ref) => !/^[2-9A-HJKMNP-Z]{8}$/.test(ref)),
+    [],
+    'every reference is 8 characters of the alphabet',
+  )
   t.equal(new Set(refs).size, 2000, 'no repeats in 2000 draws')
 })
 

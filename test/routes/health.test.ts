@@ -12,7 +12,10 @@ t.test('health, readiness and the API description', async (t) => {
   const spec = docs.json()
   t.ok(spec.paths['/api/v1/requests'].post, 'intake is described')
   t.ok(spec.paths['/api/v1/requests/{reference}'].get, 'status is described')
-  t.ok(spec.paths['/api/v1/requests'].post.requestBody.content['application/json'].schema.properties.relative, 'from the zod schema')
+  t.ok(
+    spec.paths['/api/v1/requests'].post.requestBody.content['application/json'].schema.properties.relative,
+    'from the zod schema',
+  )
   t.equal((await app.inject('/docs')).statusCode < 400, true, 'the docs page answers')
 })
 

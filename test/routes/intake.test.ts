@@ -71,7 +71,10 @@ t.test('every bad field is named, and nothing is written', async (t) => {
     const problem = res.json()
     t.equal(problem.code, 'APP_ERR_VALIDATION', `${name}: code`)
     t.same(problem.errors.map((e: { path: string }) => e.path).sort(), [...paths].sort(), `${name}: paths`)
-    t.ok(problem.errors.every((e: { message: string }) => e.message.length > 0), `${name}: messages`)
+    t.ok(
+      problem.errors.every((e: { message: string }) => e.message.length > 0),
+      `${name}: messages`,
+    )
   }
   t.same([await count('requests'), await count('request_events'), await count('outbox')], before, 'no row written')
 })
@@ -82,13 +85,23 @@ t.test('a landline is fine when the requester wants a call', async (t) => {
 })
 
 t.test('wrong content type, size or syntax is a clear 4xx', async (t) => {
-  const form = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  const form = await app.inject({
+    method: 'POST',
+    url: '/api/v1/requests',
+    payload: 'a=b',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  })
   t.equal(form.statusCode, 415)
   t.equal(form.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
   const big = await post({ ...requestBody(), relative: { ...requestBody().relative, notes: 'x'.repeat(17 * 1024) } })
   t.equal(big.statusCode, 413)
   t.equal(big.headers['content-type'], 'application/problem+json; charset=utf-8')
-  const broken = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: '{"requester":', headers: { 'content-type': 'application/json' } })
+  const broken = await app.inject({
+    method: 'POST',
+    url: '/api/v1/requests',
+    payload: '{"requester":',
+    headers: { 'content-type': 'application/json' },
+  })
   t.equal(broken.statusCode, 400)
   t.equal(broken.headers['content-type'], 'application/problem+json; charset=utf-8')
   const empty = await app.inject({ method: 'POST', url: '/api/v1/requests', headers: { 'content-type': 'application/json' } })
@@ -109,7 +122,9 @@ t.test('the same requester and relative while open get the same request back', a
   })
   t.equal(again.statusCode, 200)
   t.equal(again.json().reference, first.json().reference)
-  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [body.requester.phone])
+  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [
+    body.requester.phone,
+  ])
   t.equal(rows[0].n, 1)
 
   const otherRelative = await post({ ...body, relative: { ...body.relative, phone: uniquePhone() } })
@@ -150,8 +165,13 @@ t.test('Idempotency-Key makes retries safe', async (t) => {
   const key2 = `key2-${Date.now()}`
   const burst = await Promise.all(Array.from({ length: 5 }, () => post(body2, { 'idempotency-key': key2 })))
   t.same(new Set(burst.map((r) => r.json().reference)).size, 1, 'concurrent retries share one request')
-  t.same(burst.map((r) => r.statusCode), [201, 201, 201, 201, 201])
-  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [body2.requester.phone])
+  t.same(
+    burst.map((r) => r.statusCode),
+    [201, 201, 201, 201, 201],
+  )
+  const { rows } = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [
+    body2.requester.phone,
+  ])
   t.equal(rows[0].n, 1)
 })
 

@@ -27,8 +27,14 @@ t.test('a wrong phone looks exactly like an unknown reference', async (t) => {
   const body = requestBody()
   const { reference } = (await app.inject({ method: 'POST', url: '/api/v1/requests', payload: body })).json()
   const wrongPhone = await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}?phone=%2B77770000000` })
-  const unknown = await app.inject({ method: 'GET', url: `/api/v1/requests/ZZZZ2222?phone=${encodeURIComponent(body.requester.phone)}` })
-  const malformed = await app.inject({ method: 'GET', url: `/api/v1/requests/nope?phone=${encodeURIComponent(body.requester.phone)}` })
+  const unknown = await app.inject({
+    method: 'GET',
+    url: `/api/v1/requests/ZZZZ2222?phone=${encodeURIComponent(body.requester.phone)}`,
+  })
+  const malformed = await app.inject({
+    method: 'GET',
+    url: `/api/v1/requests/nope?phone=${encodeURIComponent(body.requester.phone)}`,
+  })
   const garbagePhone = await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}?phone=abc` })
   for (const res of [wrongPhone, unknown, malformed, garbagePhone]) {
     t.equal(res.statusCode, 404)
@@ -40,7 +46,10 @@ t.test('a wrong phone looks exactly like an unknown reference', async (t) => {
 t.test('the phone is required', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/api/v1/requests/ZZZZ2222' })
   t.equal(res.statusCode, 400)
-  t.same(res.json().errors.map((e: { path: string }) => e.path), ['phone'])
+  t.same(
+    res.json().errors.map((e: { path: string }) => e.path),
+    ['phone'],
+  )
 })
 
 t.test('unknown routes answer problem+json', async (t) => {

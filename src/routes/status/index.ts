@@ -10,18 +10,22 @@ import { RequestStatusRoute } from '../../schemas/requests.js'
  * malformed one and a phone that does not match all give the same 404.
  */
 const status: FastifyPluginAsyncZod = async (app) => {
-  app.get('/api/v1/requests/:reference', { schema: RequestStatusRoute, config: { rateLimit: { max: 60, timeWindow: 60_000 } } }, async (request) => {
-    const reference = parseReference(request.params.reference)
-    const phone = normalisePhone(request.query.phone)
-    const found = reference ? await findForRequester(app.db, reference) : null
-    if (!found || !phone.ok || found.requesterPhone !== phone.e164) throw new Errors.NOT_FOUND()
-    return {
-      reference: found.reference,
-      status: found.status,
-      createdAt: found.createdAt.toISOString(),
-      updatedAt: found.updatedAt.toISOString(),
-      latestOutcome: found.latestOutcome && { outcome: found.latestOutcome.outcome, at: found.latestOutcome.at.toISOString() },
-    }
-  })
+  app.get(
+    '/api/v1/requests/:reference',
+    { schema: RequestStatusRoute, config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
+    async (request) => {
+      const reference = parseReference(request.params.reference)
+      const phone = normalisePhone(request.query.phone)
+      const found = reference ? await findForRequester(app.db, reference) : null
+      if (!found || !phone.ok || found.requesterPhone !== phone.e164) throw new Errors.NOT_FOUND()
+      return {
+        reference: found.reference,
+        status: found.status,
+        createdAt: found.createdAt.toISOString(),
+        updatedAt: found.updatedAt.toISOString(),
+        latestOutcome: found.latestOutcome && { outcome: found.latestOutcome.outcome, at: found.latestOutcome.at.toISOString() },
+      }
+    },
+  )
 }
 export default status

@@ -1,0 +1,41 @@
+import t from 'tap'
+import { loadConfig } from '../../src/config.js'
+import { migrate, pendingMigrations } from '../../src/db/migrations.js'
+import { createPool } from '../../src/db/pool.js'
+import { dropSchema, uniqueName } from '../helper.js'
+
+t.test('migrate is idempotent and the pending list follows it', async (t) => {
+  const config = { ...loadConfig(process.env), DATABASE_SCHEMA: uniqueName(t) }
+  t.teardown(() => dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA))
+  const db = createPool(config)
+  t.teardown(() => db.end())
+
+  t.same(await pendingMigrations(db), ['0001_requests'], 'a fresh schema is behind')
+  t.same(await migrate(config), ['0001_requests'])
+  t.same(await pendingMigrations(db), [])
+  t.same(await migrate(config), [], 'a second run does nothing')
+  t.same(await Promise.all([migrate(config), migrate(config)]), [[], []], 'concurrent runs wait for each other')
+
+  const tables = await db.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [
+    config.DATABASE_SCHEMA,
+  ])
+  t.same(
+    tables.rows.map((r) => r.table_name),
+    ['idempotency_keys', 'outbox', 'pgmigrations', 'request_events', 'requests'],
+  )
+})
+
+t.test('request events are append-only', async (t) => {
+  const config = { ...loadConfig(process.env), DATABASE_SCHEMA: uniqueName(t) }
+  t.teardown(() => dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA))
+  await migrate(config)
+  const db = createPool(config)
+  t.teardown(() => db.end())
+  const { rows } = await db.query(
+    `INSERT INTO requests (reference, requester_language, notify_via, city_key, priority)
+     VALUES ('AAAA2222', 'ru', 'sms', 'almaty', 10) RETURNING id`,
+  )
+  await db.query(`INSERT INTO request_events (request_id, type, actor_type) VALUES ($1, 'received', 'requester')`, [rows[0].id])
+  await t.rejects(db.query('UPDATE request_events SET type = $1', ['x']), /append-only/)
+  await t.rejects(db.query('DELETE FROM request_events'), /append-only/)
+})

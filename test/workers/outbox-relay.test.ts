@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import t, { type Test } from 'tap'
+import type { Config } from '../../src/config.js'
+import { createCheckinsQueue } from '../../src/queues/checkins.js'
+import { bullConnection } from '../../src/queues/connection.js'
+import { createOutboxRelay } from '../../workers/outbox-relay.js'
+import { build, requestBody } from '../helper.js'
+
+const silent = pino({ level: 'silent' })
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await fn().catch(() => undefined)
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function startRelay(t: Test, config: Config, db: import('pg').Pool) {
+  const checkins = createCheckinsQueue({ connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX })
+  checkins.on('error', () => {})
+  const relay = createOutboxRelay({ config, db, checkins, log: silent })
+  t.teardown(async () => {
+    await relay.stop()
+    await checkins.close()
+  })
+  return { relay, checkins }
+}
+
+t.test('the relay queues each committed request once, by priority', async (t) => {
+  const { app, config } = await build(t)
+  const plain = (
+    await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody({ flags: { elderly: false } }) })
+  ).json()
+  const medical = (
+    await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody({ flags: { medical: true } }) })
+  ).json()
+  const { relay, checkins } = startRelay(t, config, app.db)
+  await relay.start()
+
+  await waitFor('both jobs', async () => (await checkins.getJobCounts('prioritized')).prioritized === 2)
+  const jobs = await checkins.getJobs(['prioritized'])
+  const byRef = await app.db.query('SELECT id::text, reference, status, priority FROM requests ORDER BY id')
+  t.same(
+    jobs.map((j) => [j.id, j.data.requestId, j.opts.priority]).sort(),
+    byRef.rows.map((r) => [`request-${r.id}`, r.id, r.priority]).sort(),
+  )
+  t.same(
+    byRef.rows.map((r) => r.reference),
+    [plain.reference, medical.reference],
+  )
+  t.same(
+    byRef.rows.map((r) => r.status),
+    ['queued', 'queued'],
+  )
+  t.ok(byRef.rows[1].priority < byRef.rows[0].priority, 'medical goes first')
+  await waitFor('outbox drained', async () => (await app.db.query('SELECT 1 FROM outbox WHERE sent_at IS NULL')).rowCount === 0)
+
+  // A relay that died after adding the jobs but before committing sends the same rows again.
+  await app.db.query('UPDATE outbox SET sent_at = NULL')
+  t.equal(await relay.runOnce(), 2)
+  t.equal((await checkins.getJobCounts('prioritized')).prioritized, 2, 'still one job per request')
+  const events = await app.db.query("SELECT count(*)::int AS n FROM request_events WHERE type = 'queued'")
+  t.equal(events.rows[0].n, 2, 'and one queued event per request')
+})
+
+t.test('two relays share the outbox without double work', async (t) => {
+  const { app, config } = await build(t)
+  const a = startRelay(t, config, app.db)
+  const b = startRelay(t, config, app.db)
+  await Promise.all(
+    Array.from({ length: 40 }, () => app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody() })),
+  )
+  const [sentA, sentB] = await Promise.all([a.relay.runOnce(), b.relay.runOnce()])
+  const rest = await a.relay.runOnce()
+  t.equal(sentA + sentB + rest, 40)
+  t.equal(await a.checkins.count(), 40)
+})
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function startRedis(port: number): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'bailanys-redis-'))
+  return spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  )
+}
+
+t.test('a request is accepted while Redis is down and queued once it returns', async (t) => {
+  const port = await freePort()
+  let redis = startRedis(port)
+  t.teardown(() => {
+    redis.kill('SIGKILL')
+  })
+  const { app, config } = await build(t, { REDIS_URL: `redis://127.0.0.1:${port}` })
+  const { relay, checkins } = startRelay(t, config, app.db)
+  await relay.start()
+
+  redis.kill('SIGKILL')
+  await new Promise((r) => redis.once('exit', r))
+  const res = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody() })
+  t.equal(res.statusCode, 201, 'accepted: the request is in PostgreSQL')
+  const { reference } = res.json()
+  await new Promise((r) => setTimeout(r, 1000))
+  const waiting = await app.db.query(
+    'SELECT r.status, o.sent_at, o.attempts FROM requests r JOIN outbox o ON o.request_id = r.id WHERE reference = $1',
+    [reference],
+  )
+  t.match(waiting.rows[0], { status: 'received', sent_at: null }, 'waits in the outbox while Redis is away')
+  t.equal((await app.inject('/readyz')).statusCode, 503, 'not ready without Redis')
+
+  redis = startRedis(port)
+  await waitFor('queued after Redis returned', async () => {
+    const { rows } = await app.db.query('SELECT status FROM requests WHERE reference = $1', [reference])
+    return rows[0].status === 'queued'
+  })
+  t.equal(await checkins.count(), 1, 'queued exactly once')
+  const job = await checkins.getJob(
+    `request-${(await app.db.query('SELECT id FROM requests WHERE reference = $1', [reference])).rows[0].id}`,
+  )
+  t.ok(job, 'under its request id')
+})
