@@ -93,3 +93,18 @@ t.test('the server starts, serves and drains on SIGTERM', async (t) => {
   t.equal(code, 0, 'exits cleanly')
   t.match(stdout, /"signal":"SIGTERM","msg":"closing"/)
 })
+
+t.test('.env.example lists every variable with its default', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const { ConfigSchema } = await import('../src/config.js')
+  const lines = (await readFile(new URL('../.env.example', import.meta.url), 'utf8')).split('\n')
+  const example = Object.fromEntries(
+    lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  )
+  t.same(Object.keys(example).sort(), Object.keys(ConfigSchema.shape).sort())
+  const defaults = loadConfig({})
+  for (const [key, value] of Object.entries(example)) {
+    const fallback = defaults[key as keyof typeof defaults]
+    t.equal(value, fallback === undefined ? '' : String(fallback), key)
+  }
+})
