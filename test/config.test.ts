@@ -108,3 +108,20 @@ t.test('.env.example lists every variable with its default', async (t) => {
     t.equal(value, fallback === undefined ? '' : String(fallback), key)
   }
 })
+
+t.test('the worker process starts its relay and closes on SIGTERM', async (t) => {
+  const config = await testConfig(t)
+  let killed = false
+  const { code, stdout, stderr } = await run(
+    'workers/main.ts',
+    { DATABASE_SCHEMA: config.DATABASE_SCHEMA, BULLMQ_PREFIX: config.BULLMQ_PREFIX, LOG_LEVEL: 'info' },
+    (out, kill) => {
+      if (out.includes('workers started') && !killed) {
+        killed = true
+        kill()
+      }
+    },
+  )
+  t.equal(code, 0, `exits cleanly ${stderr}`)
+  t.match(stdout, /"signal":"SIGTERM","msg":"closing"/)
+})
