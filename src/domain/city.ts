@@ -40,3 +40,8 @@ export function cityKey(name: string): string {
   const folded = fold(name)
   return BY_NAME.get(folded) ?? folded
 }
+
+/** The id of a city in the list, if `name` is one of its spellings. */
+export function knownCityId(name: string): string | undefined {
+  return BY_NAME.get(fold(name))
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type pg from 'pg'
 import { claimKey, completeKey } from '../db/idempotency-repository.js'
 import { type Db, withTransaction } from '../db/pool.js'
 import { findOpenRequest, findRequestById, insertRequest, type NewRequest, type RequestRef } from '../db/request-repository.js'
@@ -8,10 +9,40 @@ import { newReference } from '../domain/reference.js'
 import { Errors } from '../errors.js'
 import type { CreateRequest } from '../schemas/requests.js'
 
+/** A validated request from any channel, phones already in E.164. */
+export type IntakeInput = Omit<NewRequest, 'reference' | 'priority' | 'relative'> & {
+  relative: Omit<NewRequest['relative'], 'cityKey'>
+}
 export type IntakeResult = { created: boolean; request: RequestRef }
 
-/** Tries to insert with a fresh reference, or finds the open request it duplicates. */
-async function insertOrFind(db: Db | import('pg').PoolClient, req: Omit<NewRequest, 'reference'>): Promise<IntakeResult> {
+/** The API body, once validated, as an intake input. */
+export function fromApiBody(body: CreateRequest, source: 'api' | 'web' = 'api'): IntakeInput {
+  const { requester, relative, flags } = body
+  return {
+    source,
+    requester: { ...requester, phone: requester.phone.e164 },
+    relative: {
+      name: relative.name,
+      phone: relative.phone.e164,
+      altPhone: relative.altPhone?.e164,
+      city: relative.city,
+      address: relative.address || undefined,
+      notes: relative.notes || undefined,
+    },
+    flags,
+  }
+}
+
+/**
+ * Creates a request in the caller's transaction (or on the pool), or finds the open request of
+ * the same requester about the same relative. Every channel comes through here.
+ */
+export async function createRequestIn(db: Db | pg.PoolClient, input: IntakeInput): Promise<IntakeResult> {
+  const req = {
+    ...input,
+    relative: { ...input.relative, cityKey: cityKey(input.relative.city) },
+    priority: priorityFromFlags(input.flags),
+  }
   for (let attempt = 0; attempt < 5; attempt++) {
     const created = await insertRequest(db, { ...req, reference: newReference() })
     if (created) return { created: true, request: created }
@@ -22,42 +53,22 @@ async function insertOrFind(db: Db | import('pg').PoolClient, req: Omit<NewReque
   throw new Errors.REFERENCE_EXHAUSTED()
 }
 
-function toNewRequest(input: CreateRequest): Omit<NewRequest, 'reference'> {
-  const { requester, relative, flags } = input
-  return {
-    requester: { ...requester, phone: requester.phone.e164 },
-    relative: {
-      name: relative.name,
-      phone: relative.phone.e164,
-      altPhone: relative.altPhone?.e164,
-      city: relative.city,
-      cityKey: cityKey(relative.city),
-      address: relative.address || undefined,
-      notes: relative.notes || undefined,
-    },
-    flags,
-    priority: priorityFromFlags(flags),
-  }
-}
-
 /**
- * Creates a request, or returns the open one for the same requester and relative. The request,
- * its first event and its outbox row are committed together. With an Idempotency-Key, a retry
- * gets the first answer back; the same key with another body is refused.
+ * Creates a request, or returns the open one for the same requester and relative. With an
+ * Idempotency-Key, a retry gets the first answer back; the same key with another body is refused.
  */
-export async function createRequest(db: Db, input: CreateRequest, idempotencyKey?: string): Promise<IntakeResult> {
-  const req = toNewRequest(input)
-  if (idempotencyKey === undefined) return insertOrFind(db, req)
-  const fingerprint = createHash('sha256').update(JSON.stringify(req)).digest('hex')
+export async function createRequest(db: Db, input: IntakeInput, idempotencyKey?: string): Promise<IntakeResult> {
+  if (idempotencyKey === undefined) return createRequestIn(db, input)
+  const fingerprint = createHash('sha256').update(JSON.stringify(input)).digest('hex')
   return withTransaction(db, async (client) => {
     const stored = await claimKey(client, idempotencyKey, fingerprint)
     if (stored) {
-      if (stored.fingerprint !== fingerprint || stored.requestId === null) throw new Errors.IDEMPOTENCY_KEY_REUSED()
-      const request = await findRequestById(client, stored.requestId)
+      const request =
+        stored.fingerprint === fingerprint && stored.requestId ? await findRequestById(client, stored.requestId) : null
       if (!request) throw new Errors.IDEMPOTENCY_KEY_REUSED()
       return { created: stored.statusCode === 201, request }
     }
-    const result = await insertOrFind(client, req)
+    const result = await createRequestIn(client, input)
     await completeKey(client, idempotencyKey, { requestId: result.request.id, statusCode: result.created ? 201 : 200 })
     return result
   })

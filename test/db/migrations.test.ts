@@ -10,8 +10,8 @@ t.test('migrate is idempotent and the pending list follows it', async (t) => {
   const db = createPool(config)
   t.teardown(() => db.end())
 
-  t.same(await pendingMigrations(db), ['0001_requests'], 'a fresh schema is behind')
-  t.same(await migrate(config), ['0001_requests'])
+  t.same(await pendingMigrations(db), ['0001_requests', '0002_phone_channel'], 'a fresh schema is behind')
+  t.same(await migrate(config), ['0001_requests', '0002_phone_channel'])
   t.same(await pendingMigrations(db), [])
   t.same(await migrate(config), [], 'a second run does nothing')
   t.same(await Promise.all([migrate(config), migrate(config)]), [[], []], 'concurrent runs wait for each other')
@@ -21,7 +21,18 @@ t.test('migrate is idempotent and the pending list follows it', async (t) => {
   ])
   t.same(
     tables.rows.map((r) => r.table_name),
-    ['idempotency_keys', 'outbox', 'pgmigrations', 'request_events', 'requests'],
+    [
+      'idempotency_keys',
+      'inbound_messages',
+      'notifications',
+      'opt_outs',
+      'outbox',
+      'pgmigrations',
+      'request_events',
+      'requests',
+      'sms_conversations',
+      'sms_senders',
+    ],
   )
 })
 

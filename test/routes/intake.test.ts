@@ -31,8 +31,13 @@ t.test('a valid request is committed with its event and outbox row', async (t) =
   })
   const events = await app.db.query('SELECT type, actor_type FROM request_events WHERE request_id = $1', [rows[0].id])
   t.same(events.rows, [{ type: 'received', actor_type: 'requester' }])
-  const outbox = await app.db.query('SELECT topic, sent_at FROM outbox WHERE request_id = $1', [rows[0].id])
-  t.same(outbox.rows, [{ topic: 'checkins.enqueue', sent_at: null }])
+  const outbox = await app.db.query('SELECT topic, sent_at FROM outbox WHERE request_id = $1 ORDER BY topic', [rows[0].id])
+  t.same(outbox.rows, [
+    { topic: 'checkins.enqueue', sent_at: null },
+    { topic: 'notify.send', sent_at: null },
+  ])
+  const notes = await app.db.query('SELECT kind, channel, language, to_phone, status FROM notifications WHERE request_id = $1', [rows[0].id])
+  t.same(notes.rows, [{ kind: 'received', channel: 'sms', language: 'kk', to_phone: body.requester.phone, status: 'pending' }])
 })
 
 t.test('every bad field is named, and nothing is written', async (t) => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { type Config, redisKeyPrefix } from '../../config.js'
 import { Errors } from '../../errors.js'
 import { CreateRequestRoute } from '../../schemas/requests.js'
-import { createRequest } from '../../services/intake.js'
+import { createRequest, fromApiBody } from '../../services/intake.js'
 import { hitPhoneLimit } from '../../services/phone-limit.js'
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/
@@ -20,7 +20,7 @@ const intake: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }
         phone: request.body.requester.phone.e164,
         perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR,
       })
-      const { created, request: saved } = await createRequest(app.db, request.body, key)
+      const { created, request: saved } = await createRequest(app.db, fromApiBody(request.body), key)
       request.log.info({ reference: saved.reference, created }, created ? 'request accepted' : 'request already open')
       const statusUrl = `${config.PUBLIC_BASE_URL}/api/v1/requests/${saved.reference}`
       return reply.code(created ? 201 : 200).send({ reference: saved.reference, status: saved.status, statusUrl })

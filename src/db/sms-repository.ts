@@ -1,0 +1,83 @@
+import type pg from 'pg'
+import type { Language, RequestState } from '../domain/request-states.js'
+import type { Conversation } from '../domain/sms-conversation.js'
+
+type Client = pg.PoolClient
+
+/**
+ * Records an inbound MessageSid. Returns null the first time; for a repeated delivery, the reply
+ * stored the first time (possibly '' for "no reply").
+ */
+export async function claimInbound(client: Client, messageSid: string): Promise<{ reply: string | null } | null> {
+  const inserted = await client.query('INSERT INTO inbound_messages (message_sid) VALUES ($1) ON CONFLICT DO NOTHING', [
+    messageSid,
+  ])
+  if (inserted.rowCount === 1) return null
+  const { rows } = await client.query('SELECT reply FROM inbound_messages WHERE message_sid = $1', [messageSid])
+  return { reply: rows[0]?.reply ?? null }
+}
+
+export async function saveInboundReply(client: Client, messageSid: string, reply: string): Promise<void> {
+  await client.query('UPDATE inbound_messages SET reply = $2 WHERE message_sid = $1', [messageSid, reply])
+}
+
+/** The sender's conversation, locked for this transaction, with its idle time in seconds. */
+export async function lockConversation(
+  client: Client,
+  phone: string,
+): Promise<{ conversation: Conversation; idleSeconds: number } | null> {
+  const { rows } = await client.query(
+    `SELECT language, step, draft, extract(epoch FROM now() - updated_at)::float8 AS idle
+     FROM sms_conversations WHERE phone = $1 FOR UPDATE`,
+    [phone],
+  )
+  const row = rows[0]
+  return row ? { conversation: { language: row.language, step: row.step, draft: row.draft }, idleSeconds: row.idle } : null
+}
+
+export async function saveConversation(client: Client, phone: string, conversation: Conversation | null): Promise<void> {
+  if (conversation === null) {
+    await client.query('DELETE FROM sms_conversations WHERE phone = $1', [phone])
+    return
+  }
+  await client.query(
+    `INSERT INTO sms_conversations (phone, language, step, draft, updated_at) VALUES ($1, $2, $3, $4, now())
+     ON CONFLICT (phone) DO UPDATE SET language = $2, step = $3, draft = $4, updated_at = now()`,
+    [phone, conversation.language, conversation.step, conversation.draft],
+  )
+}
+
+export async function senderLanguage(client: Client, phone: string): Promise<Language | undefined> {
+  const { rows } = await client.query('SELECT language FROM sms_senders WHERE phone = $1', [phone])
+  return rows[0]?.language
+}
+
+export async function setSenderLanguage(client: Client, phone: string, language: Language): Promise<void> {
+  await client.query(
+    `INSERT INTO sms_senders (phone, language) VALUES ($1, $2)
+     ON CONFLICT (phone) DO UPDATE SET language = $2, updated_at = now()`,
+    [phone, language],
+  )
+  await client.query('UPDATE sms_conversations SET language = $2 WHERE phone = $1', [phone, language])
+}
+
+export async function setOptOut(client: Client, phone: string, optedOut: boolean): Promise<void> {
+  if (optedOut) await client.query('INSERT INTO opt_outs (phone) VALUES ($1) ON CONFLICT DO NOTHING', [phone])
+  else await client.query('DELETE FROM opt_outs WHERE phone = $1', [phone])
+}
+
+export async function isOptedOut(client: Client | pg.Pool, phone: string): Promise<boolean> {
+  const { rowCount } = await client.query('SELECT 1 FROM opt_outs WHERE phone = $1', [phone])
+  return rowCount === 1
+}
+
+/** The requester's open requests, and those closed in the last week, newest first. */
+export async function requestsOfRequester(client: Client, phone: string): Promise<{ reference: string; status: RequestState }[]> {
+  const { rows } = await client.query(
+    `SELECT reference, status FROM requests
+     WHERE requester_phone = $1 AND (status IN ('received', 'queued', 'claimed') OR updated_at > now() - interval '7 days')
+     ORDER BY id DESC LIMIT 3`,
+    [phone],
+  )
+  return rows
+}
