@@ -15,6 +15,7 @@ import redis from './plugins/redis.js'
 import health from './routes/health/index.js'
 import intake from './routes/intake/index.js'
 import status from './routes/status/index.js'
+import twilioRoutes from './routes/twilio/index.js'
 
 /** 16 KiB: a request is a few short fields; anything larger is not one. */
 export const BODY_LIMIT = 16 * 1024
@@ -44,6 +45,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(health)
   await fastify.register(intake, { config })
   await fastify.register(status)
+  await fastify.register(twilioRoutes, { config })
 }
 
 /** Builds the Fastify instance around the app (the server and the tests both use this). */

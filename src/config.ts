@@ -41,8 +41,23 @@ export const ConfigSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(8, 'must be at least 8 characters').default('fake-twilio-auth-token'),
   /** Sender: a phone number, an alphanumeric sender ID or a Messaging Service SID (MG…). */
   TWILIO_FROM: z.string().min(1).default('Bailanys'),
+  /** Caller ID for voice calls (a Twilio phone number). Default TWILIO_FROM when that is a number. */
+  TWILIO_VOICE_FROM: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164, like +15005550006')
+    .optional(),
   /** Base URL replacing https://api.twilio.com, for a fake or mock Twilio. Unset in production. */
   TWILIO_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Timeout of one request to Twilio, ms. Default 15000. */
+  TWILIO_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  /** Messages (SMS or calls) per second the notify workers send, all together. Default 1. */
+  NOTIFY_RATE_PER_SECOND: int(1, 1000).default(1),
+  /** Tries of a notification before it is recorded as failed. Default 8 (about 20 minutes). */
+  NOTIFY_ATTEMPTS: int(1, 50).default(8),
+  /** First retry delay of a notification, ms; it doubles each try. Default 5000. */
+  NOTIFY_BACKOFF_MS: int(10, 600_000).default(5000),
+  /** Minutes an unfinished SMS conversation is kept before it starts over. Default 60. */
+  SMS_IDLE_MINUTES: int(1, 7 * 24 * 60).default(60),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days after closing a request that its personal data is purged. Default 30. */

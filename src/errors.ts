@@ -21,3 +21,8 @@ export const Errors = {
   REFERENCE_EXHAUSTED: createError('APP_ERR_REFERENCE_EXHAUSTED', 'Could not allocate a unique reference', 503),
   NOT_READY: createError('APP_ERR_NOT_READY', 'Not ready: %s', 503),
 } as const
+
+/** Errors of the Twilio webhooks. */
+export const TwilioErrors = {
+  BAD_SIGNATURE: createError('APP_ERR_TWILIO_SIGNATURE', 'Missing or invalid X-Twilio-Signature', 403),
+} as const

@@ -6,26 +6,42 @@ import { createPool } from '../src/db/pool.js'
 import { loggerOptions } from '../src/logger.js'
 import { createCheckinsQueue } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
+import { createNotifyQueue } from '../src/queues/notify.js'
+import { createTwilioClient } from '../src/twilio/client.js'
+import { startNotifyWorker } from './notify.js'
 import { createOutboxRelay } from './outbox-relay.js'
 
-/** The worker process: the outbox relay (and, as they come, the queue processors). */
+/** The worker process: the outbox relay and the notify worker. Run any number of them. */
 async function main() {
   const config = loadConfig()
   const log = pino(loggerOptions(config.LOG_LEVEL)).child({ process: 'worker' })
   const db = createPool(config)
   await assertMigrated(db)
   // The relay produces with a fail-fast connection: while Redis is away its rows wait in PostgreSQL.
-  const checkins = createCheckinsQueue({ connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX })
-  checkins.on('error', (err) => log.warn({ err }, 'checkins queue connection error'))
-  const relay = createOutboxRelay({ config, db, checkins, log })
+  const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
+  const checkins = createCheckinsQueue(producer)
+  const notify = createNotifyQueue(producer)
+  for (const queue of [checkins, notify])
+    queue.on('error', (err) => log.warn({ err, queue: queue.name }, 'queue connection error'))
+  const relay = createOutboxRelay({ config, db, checkins, notify, log })
+  const twilio = createTwilioClient(config)
+  const notifyWorker = startNotifyWorker({
+    config,
+    db,
+    twilio,
+    log,
+    connection: bullConnection(config, 'worker'),
+    prefix: config.BULLMQ_PREFIX,
+  })
   await relay.start()
-  log.info('workers started')
+  log.info({ twilio: config.TWILIO_BASE_URL ? 'redirected to TWILIO_BASE_URL' : 'api.twilio.com' }, 'workers started')
 
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'closing after an error')
     else log.info({ signal }, 'closing')
     await relay.stop()
-    await checkins.close()
+    await notifyWorker.close()
+    await Promise.all([checkins.close(), notify.close()])
     await db.end()
   })
 }

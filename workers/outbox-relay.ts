@@ -6,35 +6,56 @@ import { lockPending, markFailed, markSent, type OutboxRow } from '../src/db/out
 import { type Db, withTransaction } from '../src/db/pool.js'
 import { markQueued } from '../src/db/request-repository.js'
 import { type CheckinJob, CheckinJobSchema, checkinJobId } from '../src/queues/checkins.js'
+import { type NotifyJob, NotifyJobSchema, notifyJobId, notifyJobOptions } from '../src/queues/notify.js'
 
 const BATCH = 200
 const MAX_BACKOFF_MS = 5000
 
 export type OutboxRelayDeps = {
-  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'OUTBOX_POLL_MS'>
+  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'OUTBOX_POLL_MS' | 'NOTIFY_ATTEMPTS' | 'NOTIFY_BACKOFF_MS'>
   db: Db
   checkins: Queue<CheckinJob>
+  notify: Queue<NotifyJob>
   log: Logger
 }
 
-/** Topics the relay knows; a row of any other topic stays unsent and is reported. */
-async function dispatch(client: pg.PoolClient, deps: OutboxRelayDeps, rows: OutboxRow[]): Promise<string[]> {
-  const checkins = rows.filter((r) => r.topic === 'checkins.enqueue' && r.requestId !== null)
-  if (checkins.length > 0) {
-    // The job id makes this idempotent: a batch re-sent after a crash adds nothing twice.
+type TopicHandler = (client: pg.PoolClient, deps: OutboxRelayDeps, rows: OutboxRow[]) => Promise<void>
+
+// Each topic's jobs carry a job id derived from the row's subject, so a batch re-sent after a
+// crash (jobs added, transaction not committed) adds nothing twice.
+const TOPICS: Record<string, TopicHandler> = {
+  'checkins.enqueue': async (client, deps, rows) => {
+    const ids = rows.map((r) => String(r.requestId))
     await deps.checkins.addBulk(
-      checkins.map((r) => ({
+      rows.map((r, i) => ({
         name: 'checkin',
-        data: CheckinJobSchema.parse({ requestId: r.requestId }),
-        opts: { jobId: checkinJobId(r.requestId as string), priority: r.priority ?? undefined },
+        data: CheckinJobSchema.parse({ requestId: ids[i] }),
+        opts: { jobId: checkinJobId(ids[i] as string), priority: r.priority ?? undefined },
       })),
     )
-    await markQueued(
-      client,
-      checkins.map((r) => r.requestId as string),
+    await markQueued(client, ids)
+  },
+  'notify.send': async (_client, deps, rows) => {
+    const options = notifyJobOptions(deps.config)
+    await deps.notify.addBulk(
+      rows.map((r) => {
+        const data = NotifyJobSchema.parse(r.payload)
+        return { name: 'notify', data, opts: { ...options, jobId: notifyJobId(data.notificationId) } }
+      }),
     )
+  },
+}
+
+/** Hands each topic its rows; returns the ids of the rows sent. */
+async function dispatch(client: pg.PoolClient, deps: OutboxRelayDeps, rows: OutboxRow[]): Promise<string[]> {
+  const done: string[] = []
+  for (const [topic, handler] of Object.entries(TOPICS)) {
+    const mine = rows.filter((r) => r.topic === topic)
+    if (mine.length === 0) continue
+    await handler(client, deps, mine)
+    done.push(...mine.map((r) => r.id))
   }
-  return checkins.map((r) => r.id)
+  return done
 }
 
 /**

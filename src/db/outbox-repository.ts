@@ -1,6 +1,12 @@
 import type pg from 'pg'
 
-export type OutboxRow = { id: string; topic: string; requestId: string | null; priority: number | null }
+export type OutboxRow = {
+  id: string
+  topic: string
+  requestId: string | null
+  priority: number | null
+  payload: Record<string, unknown>
+}
 
 /**
  * Locks the next batch of unsent rows for this transaction. SKIP LOCKED lets several relays
@@ -8,7 +14,7 @@ export type OutboxRow = { id: string; topic: string; requestId: string | null; p
  */
 export async function lockPending(client: pg.PoolClient, limit: number): Promise<OutboxRow[]> {
   const { rows } = await client.query<OutboxRow>(
-    `SELECT o.id::text, o.topic, o.request_id::text AS "requestId", r.priority
+    `SELECT o.id::text, o.topic, o.request_id::text AS "requestId", r.priority, o.payload
      FROM outbox o LEFT JOIN requests r ON r.id = o.request_id
      WHERE o.sent_at IS NULL AND o.available_at <= now()
      ORDER BY o.id LIMIT $1

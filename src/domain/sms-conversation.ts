@@ -106,7 +106,7 @@ function answer(step: Exclude<Step, 'needs'>, text: string, draft: Draft): Draft
 export function converse(current: Conversation | null, text: string, options: { language: Language; expired?: boolean }): Turn {
   const restart: ReplyPart[] = options.expired ? [{ key: 'sms.restart' }] : []
   if (text.length > MAX_ANSWER) {
-    return { reply: [{ key: 'sms.tooLong' }, { key: ASK[current?.step ?? 'phone'] }], conversation: current }
+    return { reply: [{ key: 'sms.tooLong' }], conversation: current }
   }
   if (text.trim() === '') {
     return { reply: [{ key: 'sms.empty' }, { key: current ? ASK[current.step] : 'sms.welcome' }], conversation: current }
@@ -115,7 +115,8 @@ export function converse(current: Conversation | null, text: string, options: { 
     const draft = readAllAtOnce(text)
     const step = nextStep(draft)
     const conversation = { language: options.language, step, draft }
-    return { reply: [...restart, { key: step === 'phone' ? 'sms.welcome' : ASK[step] }], conversation }
+    const first: MessageKey = step === 'phone' && !options.expired ? 'sms.welcome' : ASK[step]
+    return { reply: [...restart, { key: first }], conversation }
   }
   if (current.step === 'needs') {
     const flags = parseNeeds(text)

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap'
 import type { Config } from '../../src/config.js'
 import { createCheckinsQueue } from '../../src/queues/checkins.js'
 import { bullConnection } from '../../src/queues/connection.js'
+import { createNotifyQueue } from '../../src/queues/notify.js'
 import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { build, requestBody } from '../helper.js'
 
@@ -24,14 +25,18 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 }
 
 function startRelay(t: Test, config: Config, db: import('pg').Pool) {
-  const checkins = createCheckinsQueue({ connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX })
+  const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
+  const checkins = createCheckinsQueue(producer)
+  const notify = createNotifyQueue(producer)
   checkins.on('error', () => {})
-  const relay = createOutboxRelay({ config, db, checkins, log: silent })
+  notify.on('error', () => {})
+  const relay = createOutboxRelay({ config, db, checkins, notify, log: silent })
   t.teardown(async () => {
     await relay.stop()
     await checkins.close()
+    await notify.close()
   })
-  return { relay, checkins }
+  return { relay, checkins, notify }
 }
 
 t.test('the relay queues each committed request once, by priority', async (t) => {
@@ -42,7 +47,8 @@ t.test('the relay queues each committed request once, by priority', async (t) =>
   const medical = (
     await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody({ flags: { medical: true } }) })
   ).json()
-  const { relay, checkins } = startRelay(t, config, app.db)
+  const started = startRelay(t, config, app.db)
+  const { relay, checkins } = started
   await relay.start()
 
   await waitFor('both jobs', async () => (await checkins.getJobCounts('prioritized')).prioritized === 2)
@@ -64,9 +70,12 @@ t.test('the relay queues each committed request once, by priority', async (t) =>
   await waitFor('outbox drained', async () => (await app.db.query('SELECT 1 FROM outbox WHERE sent_at IS NULL')).rowCount === 0)
 
   // A relay that died after adding the jobs but before committing sends the same rows again.
+  const { notify } = started
+  t.equal(await notify.count(), 2, 'and one "received" notification job each')
   await app.db.query('UPDATE outbox SET sent_at = NULL')
-  t.equal(await relay.runOnce(), 2)
+  t.equal(await relay.runOnce(), 4)
   t.equal((await checkins.getJobCounts('prioritized')).prioritized, 2, 'still one job per request')
+  t.equal(await notify.count(), 2, 'and one notification job each')
   const events = await app.db.query("SELECT count(*)::int AS n FROM request_events WHERE type = 'queued'")
   t.equal(events.rows[0].n, 2, 'and one queued event per request')
 })
@@ -80,8 +89,9 @@ t.test('two relays share the outbox without double work', async (t) => {
   )
   const [sentA, sentB] = await Promise.all([a.relay.runOnce(), b.relay.runOnce()])
   const rest = await a.relay.runOnce()
-  t.equal(sentA + sentB + rest, 40)
+  t.equal(sentA + sentB + rest, 80, 'a checkin and a notification row per request')
   t.equal(await a.checkins.count(), 40)
+  t.equal(await a.notify.count(), 40)
 })
 
 async function freePort(): Promise<number> {
