@@ -109,3 +109,23 @@ export function requestBody(overrides: { requester?: object; relative?: object; 
     consent: 'consent' in overrides ? overrides.consent : true,
   }
 }
+
+/** Posts a form to a Twilio webhook route, signed as Twilio would sign it (or not). */
+export async function twilioPost(
+  app: Awaited<ReturnType<typeof build>>['app'],
+  config: Config,
+  url: string,
+  params: Record<string, string>,
+  signature: 'valid' | 'invalid' | 'missing' = 'valid',
+) {
+  const { default: twilio } = await import('twilio')
+  const fullUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '') + url
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+  if (signature !== 'missing') {
+    headers['x-twilio-signature'] =
+      signature === 'valid'
+        ? twilio.getExpectedTwilioSignature(config.TWILIO_AUTH_TOKEN, fullUrl, params)
+        : 'bm90IGEgc2lnbmF0dXJl'
+  }
+  return app.inject({ method: 'POST', url, headers, payload: new URLSearchParams(params).toString() })
+}

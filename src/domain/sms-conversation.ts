@@ -90,9 +90,9 @@ function nextStep(draft: Draft): Step {
 /** Applies one answer to the step being asked; returns the draft or the reply explaining why not. */
 function answer(step: Exclude<Step, 'needs'>, text: string, draft: Draft): Draft | ReplyPart {
   if (step === 'phone') {
-    const match = PHONE_IN_TEXT.exec(text)
-    const phone = normalisePhone(match ? match[0] : text)
-    return phone.ok ? { ...draft, relativePhone: phone.e164 } : { key: 'sms.badPhone' }
+    // The phone may come with the name and city ("8 701 … Нурлан Тараз"): take them all.
+    const found = readAllAtOnce(text)
+    return found.relativePhone ? { ...draft, ...found } : { key: 'sms.badPhone' }
   }
   const value = cleanText(text)
   if (!value) return { key: 'sms.badText', params: { max: MAX_FIELD } }

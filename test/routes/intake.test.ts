@@ -36,7 +36,9 @@ t.test('a valid request is committed with its event and outbox row', async (t) =
     { topic: 'checkins.enqueue', sent_at: null },
     { topic: 'notify.send', sent_at: null },
   ])
-  const notes = await app.db.query('SELECT kind, channel, language, to_phone, status FROM notifications WHERE request_id = $1', [rows[0].id])
+  const notes = await app.db.query('SELECT kind, channel, language, to_phone, status FROM notifications WHERE request_id = $1', [
+    rows[0].id,
+  ])
   t.same(notes.rows, [{ kind: 'received', channel: 'sms', language: 'kk', to_phone: body.requester.phone, status: 'pending' }])
 })
 

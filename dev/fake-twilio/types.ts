@@ -1,0 +1,87 @@
+import type { Failure, ResourcePath } from './failures.js'
+import type { Params } from './resources.js'
+import type { CallbackError, SignatureMode, WebhookAnswer } from './twilio-side.js'
+
+export interface FakeTwilioOptions {
+  /** The Account SID the fake accepts (Basic auth user name and `:AccountSid` in paths). */
+  accountSid: string
+  /** The auth token the fake accepts, and signs webhooks with. */
+  authToken: string
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string
+  /** Port to listen on. Default 0: any free port. */
+  port?: number
+  /** The service's public base URL, where `sendInboundSms` posts. Default: none (webhooks unavailable). */
+  webhookBaseUrl?: string
+  /** Play sent/delivered (messages) and call progress, posting to each StatusCallback. Default false. */
+  autoStatusCallbacks?: boolean
+  /** Told about each create request and each status callback; carries no phone number or text. */
+  onActivity?: (activity: Activity) => void
+}
+
+/** A create request Twilio accepted (answered 201, or recorded before an `acceptThen` failure). */
+export interface Recorded {
+  sid: string
+  params: Params
+  receivedAt: Date
+}
+
+/** Any request the fake received, with its answer: a status code, or `hang` / `reset`. */
+export interface RequestRecord {
+  method: string
+  url: string
+  params: Params
+  status: number | 'hang' | 'reset'
+  receivedAt: Date
+}
+
+/** What happened, without personal data: safe to log. */
+export type Activity =
+  | ({ kind: 'create'; resource: ResourcePath; answer: number | 'hang' | 'reset' } & Outcome)
+  | CallbackActivity
+
+/** How a create request ended: the resource made (sid, status, segments) or the Twilio error code. */
+export interface Outcome {
+  sid?: string
+  status?: string
+  numSegments?: number
+  code?: number
+}
+
+export interface CallbackActivity {
+  kind: 'callback'
+  sid: string
+  status: string
+  /** The service's HTTP status, or `error` when the callback could not be delivered. */
+  answer: number | 'error'
+}
+
+export interface InboundSms {
+  from: string
+  body: string
+  /** Default: the first `From` the service sent a message from, else +15005550006. */
+  to?: string
+  messageSid?: string
+  /** Path under `webhookBaseUrl`. Default `/twilio/sms`. */
+  path?: string
+  signature?: SignatureMode
+}
+
+export interface FakeTwilio {
+  /** Base URL of the fake, e.g. `http://127.0.0.1:43210`. */
+  readonly url: string
+  readonly messages: Recorded[]
+  readonly calls: Recorded[]
+  readonly requests: RequestRecord[]
+  readonly callbackErrors: CallbackError[]
+  /** Queues a failure for the next matching create request(s); fetches are never failed. */
+  failNext(failure: Failure): void
+  /** Forgets recorded requests, stored resources, queued failures and pending status callbacks. */
+  reset(): void
+  /** Posts Twilio's incoming-SMS webhook to `webhookBaseUrl + path`, signed like Twilio. */
+  sendInboundSms(sms: InboundSms): Promise<WebhookAnswer>
+  /** Posts a signed status callback to an absolute URL; AccountSid and ApiVersion are added unless given. */
+  sendStatusCallback(url: string, params: Params, options?: { signature?: SignatureMode }): Promise<WebhookAnswer>
+  /** Stops listening, cancels pending callbacks and drops hanging sockets. */
+  close(): Promise<void>
+}
