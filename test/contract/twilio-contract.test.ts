@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 }
 
 if (!existsSync(PRISM)) {
-  t.skip('Twilio contract test: Stoplight Prism is not installed (npm ci installs it as a dev dependency)')
+  t.test('Twilio contract', { skip: 'Stoplight Prism is not installed (npm ci installs it as a dev dependency)' }, async () => {})
 } else {
   t.test("the service's SMS and call requests satisfy Twilio's API description", async (t) => {
     const port = await freePort()
