@@ -8,10 +8,11 @@ import { createCheckinsQueue } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
 import { createNotifyQueue } from '../src/queues/notify.js'
 import { createTwilioClient } from '../src/twilio/client.js'
+import { startMaintenance } from './maintenance.js'
 import { startNotifyWorker } from './notify.js'
 import { createOutboxRelay } from './outbox-relay.js'
 
-/** The worker process: the outbox relay and the notify worker. Run any number of them. */
+/** The worker process: the outbox relay, the notify worker and maintenance. Run any number of them. */
 async function main() {
   const config = loadConfig()
   const log = pino(loggerOptions(config.LOG_LEVEL)).child({ process: 'worker' })
@@ -34,6 +35,14 @@ async function main() {
     prefix: config.BULLMQ_PREFIX,
   })
   await relay.start()
+  // Started after the relay: intake keeps flowing even if Redis is away at start.
+  const maintenance = await startMaintenance({
+    config,
+    db,
+    log,
+    connection: bullConnection(config, 'worker'),
+    prefix: config.BULLMQ_PREFIX,
+  })
   log.info({ twilio: config.TWILIO_BASE_URL ? 'redirected to TWILIO_BASE_URL' : 'api.twilio.com' }, 'workers started')
 
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
@@ -41,6 +50,7 @@ async function main() {
     else log.info({ signal }, 'closing')
     await relay.stop()
     await notifyWorker.close()
+    await maintenance.close()
     await Promise.all([checkins.close(), notify.close()])
     await db.end()
   })
