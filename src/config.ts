@@ -68,8 +68,8 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_PHONE_PER_HOUR: int(1, 1_000_000).default(10),
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. Default false. */
   TRUST_PROXY: bool.default(false),
-  /** How often the outbox relay looks for rows when no notification arrived, ms. Default 1000. */
-  OUTBOX_POLL_MS: int(10, 60_000).default(1000),
+  /** How often the outbox relay looks for new rows, ms. Default 200. */
+  OUTBOX_POLL_MS: int(10, 60_000).default(200),
 })
 
 export type Config = z.infer<typeof ConfigSchema>

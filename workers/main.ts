@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/config.js'
 import { assertMigrated } from '../src/db/migrations.js'
 import { createPool } from '../src/db/pool.js'
 import { loggerOptions } from '../src/logger.js'
-import { createCheckinsQueue } from '../src/queues/checkins.js'
+import { closeCheckinsQueues, createCheckinsQueues } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
 import { createNotifyQueue } from '../src/queues/notify.js'
 import { createTwilioClient } from '../src/twilio/client.js'
@@ -20,9 +20,9 @@ async function main() {
   await assertMigrated(db)
   // The relay produces with a fail-fast connection: while Redis is away its rows wait in PostgreSQL.
   const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const checkins = createCheckinsQueue(producer)
+  const checkins = createCheckinsQueues(producer)
   const notify = createNotifyQueue(producer)
-  for (const queue of [checkins, notify])
+  for (const queue of [...Object.values(checkins), notify])
     queue.on('error', (err) => log.warn({ err, queue: queue.name }, 'queue connection error'))
   const relay = createOutboxRelay({ config, db, checkins, notify, log })
   const twilio = createTwilioClient(config)
@@ -51,7 +51,7 @@ async function main() {
     await relay.stop()
     await notifyWorker.close()
     await maintenance.close()
-    await Promise.all([checkins.close(), notify.close()])
+    await Promise.all([closeCheckinsQueues(checkins), notify.close()])
     await db.end()
   })
 }

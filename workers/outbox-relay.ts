@@ -1,20 +1,21 @@
 import type { Queue } from 'bullmq'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { Config } from '../src/config.js'
 import { lockPending, markFailed, markSent, type OutboxRow } from '../src/db/outbox-repository.js'
 import { type Db, withTransaction } from '../src/db/pool.js'
 import { markQueued } from '../src/db/request-repository.js'
-import { type CheckinJob, CheckinJobSchema, checkinJobId } from '../src/queues/checkins.js'
+import { LANGUAGES } from '../src/domain/request-states.js'
+import { CheckinJobSchema, type CheckinsQueues, checkinJobId } from '../src/queues/checkins.js'
 import { type NotifyJob, NotifyJobSchema, notifyJobId, notifyJobOptions } from '../src/queues/notify.js'
 
 const BATCH = 200
 const MAX_BACKOFF_MS = 5000
 
 export type OutboxRelayDeps = {
-  config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'OUTBOX_POLL_MS' | 'NOTIFY_ATTEMPTS' | 'NOTIFY_BACKOFF_MS'>
+  config: Pick<Config, 'OUTBOX_POLL_MS' | 'NOTIFY_ATTEMPTS' | 'NOTIFY_BACKOFF_MS'>
   db: Db
-  checkins: Queue<CheckinJob>
+  checkins: CheckinsQueues
   notify: Queue<NotifyJob>
   log: Logger
 }
@@ -25,15 +26,31 @@ type TopicHandler = (client: pg.PoolClient, deps: OutboxRelayDeps, rows: OutboxR
 // crash (jobs added, transaction not committed) adds nothing twice.
 const TOPICS: Record<string, TopicHandler> = {
   'checkins.enqueue': async (client, deps, rows) => {
-    const ids = rows.map((r) => String(r.requestId))
-    await deps.checkins.addBulk(
-      rows.map((r, i) => ({
-        name: 'checkin',
-        data: CheckinJobSchema.parse({ requestId: ids[i] }),
-        opts: { jobId: checkinJobId(ids[i] as string), priority: r.priority ?? undefined },
-      })),
+    for (const language of LANGUAGES) {
+      const mine = rows.filter((r) => (r.language ?? 'ru') === language)
+      if (mine.length === 0) continue
+      await deps.checkins[language].addBulk(
+        mine.map((r) => ({
+          name: 'checkin',
+          data: CheckinJobSchema.parse({ requestId: r.requestId }),
+          opts: { jobId: checkinJobId(String(r.requestId)), priority: r.priority ?? undefined },
+        })),
+      )
+    }
+    await markQueued(
+      client,
+      rows.map((r) => String(r.requestId)),
     )
-    await markQueued(client, ids)
+  },
+  // A waiting job follows its request's new priority (a linked requester added a flag, or a
+  // coordinator changed it); a claimed or finished one has nothing to follow.
+  'checkins.priority': async (_client, deps, rows) => {
+    for (const r of rows) {
+      const job = await deps.checkins[r.language ?? 'ru'].getJob(checkinJobId(String(r.requestId)))
+      const state = job ? await job.getState() : undefined
+      if (job && r.priority && (state === 'prioritized' || state === 'waiting'))
+        await job.changePriority({ priority: r.priority })
+    }
   },
   'notify.send': async (_client, deps, rows) => {
     const options = notifyJobOptions(deps.config)
@@ -60,14 +77,12 @@ async function dispatch(client: pg.PoolClient, deps: OutboxRelayDeps, rows: Outb
 
 /**
  * The outbox relay: moves committed outbox rows into BullMQ and marks them sent in the same
- * transaction. Woken by PostgreSQL NOTIFY, with polling as a fallback; while Redis is away the
- * rows wait, and the relay backs off and tries again.
+ * transaction. It polls every OUTBOX_POLL_MS (a partial-index look-up; PostgreSQL NOTIFY would
+ * serialise every intake commit); while Redis is away the rows wait, and it backs off and retries.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps) {
-  let listener: pg.Client | undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
-  let again = false
   let stopped = false
   let failures = 0
 
@@ -89,64 +104,35 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     }
   }
 
-  function schedule(delayMs: number) {
+  /** One pass, then the next one after the poll interval, or after a growing back-off on failure. */
+  function tick() {
     if (stopped) return
-    clearTimeout(timer)
-    timer = setTimeout(kick, delayMs)
-  }
-
-  function kick() {
-    if (stopped) return
-    if (running) {
-      again = true
-      return
-    }
     running = runOnce()
       .then((n) => {
         if (failures > 0) deps.log.info({ sent: n }, 'outbox relay recovered')
         failures = 0
-        schedule(deps.config.OUTBOX_POLL_MS)
+        return deps.config.OUTBOX_POLL_MS
       })
       .catch((err: Error) => {
         failures++
         deps.log.warn({ err, failures }, 'outbox relay failed; retrying')
-        schedule(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures))
+        return Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures)
       })
-      .finally(() => {
+      .then((delayMs) => {
         running = undefined
-        if (again && failures === 0) {
-          again = false
-          kick()
-        }
+        if (!stopped) timer = setTimeout(tick, delayMs)
       })
-  }
-
-  async function listen() {
-    listener = new pg.Client({ connectionString: deps.config.DATABASE_URL })
-    listener.on('error', (err) => {
-      deps.log.warn({ err }, 'outbox listener lost; polling until it is back')
-      listener = undefined
-      if (!stopped) setTimeout(() => listen().catch(() => {}), 1000)
-    })
-    listener.on('notification', (msg) => {
-      // While backing off from a failure, the scheduled retry comes first.
-      if (msg.payload === deps.config.DATABASE_SCHEMA && failures === 0) kick()
-    })
-    await listener.connect()
-    await listener.query('LISTEN bailanys_outbox')
   }
 
   return {
     runOnce,
     async start() {
-      await listen().catch((err) => deps.log.warn({ err }, 'outbox listener unavailable; polling'))
-      kick()
+      tick()
     },
     async stop() {
       stopped = true
       clearTimeout(timer)
       await running
-      await listener?.end().catch(() => {})
     },
   }
 }

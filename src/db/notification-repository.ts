@@ -41,21 +41,25 @@ export type Notification = {
 }
 
 /**
- * Writes the notification of an event to the request's requester, with its outbox row, in the
- * caller's transaction. The dedupe key makes a second write of the same event a no-op.
+ * Writes the notification of an event to each of the request's requesters (or one of them), in
+ * their own language and channel, with the outbox rows, in the caller's transaction. The dedupe
+ * key (request, kind, recipient) makes a second write of the same event a no-op.
  */
-export async function addNotification(db: Queryable, note: { requestId: string; kind: NotificationKind }): Promise<void> {
+export async function addNotification(
+  db: Queryable,
+  note: { requestId: string; kind: NotificationKind; phone?: string },
+): Promise<void> {
   await db.query(
     `WITH n AS (
        INSERT INTO notifications (request_id, kind, channel, language, to_phone, dedupe_key)
-       SELECT id, $2, notify_via, requester_language, requester_phone, 'request:' || id || ':' || $2
-       FROM requests WHERE id = $1 AND requester_phone IS NOT NULL
+       SELECT q.request_id, $2, q.notify_via, q.language, q.phone, 'request:' || q.request_id || ':' || $2 || ':' || q.phone
+       FROM request_requesters q WHERE q.request_id = $1 AND q.phone IS NOT NULL AND ($3::text IS NULL OR q.phone = $3)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id, request_id
      )
      INSERT INTO outbox (topic, request_id, payload)
      SELECT 'notify.send', request_id, jsonb_build_object('notificationId', id::text) FROM n`,
-    [note.requestId, note.kind],
+    [note.requestId, note.kind, note.phone ?? null],
   )
 }
 

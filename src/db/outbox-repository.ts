@@ -1,10 +1,12 @@
 import type pg from 'pg'
+import type { Language } from '../domain/request-states.js'
 
 export type OutboxRow = {
   id: string
   topic: string
   requestId: string | null
   priority: number | null
+  language: Language | null
   payload: Record<string, unknown>
 }
 
@@ -14,7 +16,7 @@ export type OutboxRow = {
  */
 export async function lockPending(client: pg.PoolClient, limit: number): Promise<OutboxRow[]> {
   const { rows } = await client.query<OutboxRow>(
-    `SELECT o.id::text, o.topic, o.request_id::text AS "requestId", r.priority, o.payload
+    `SELECT o.id::text, o.topic, o.request_id::text AS "requestId", r.priority, r.requester_language AS language, o.payload
      FROM outbox o LEFT JOIN requests r ON r.id = o.request_id
      WHERE o.sent_at IS NULL AND o.available_at <= now()
      ORDER BY o.id LIMIT $1

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Flags } from '../domain/priority.js'
+import { type Flags, priorityFromFlags } from '../domain/priority.js'
 import type { Language, RequestState } from '../domain/request-states.js'
 import type { Db } from './pool.js'
 
@@ -18,9 +18,10 @@ export type NewRequest = {
 
 export type RequestRef = { id: string; reference: string; status: RequestState }
 
-// One statement writes the request, its first event, its outbox row and (unless it came by SMS,
-// whose reply already gave the reference) the "received" notification: atomic, one round trip.
-// ON CONFLICT DO NOTHING covers both the open-pair index (dedup) and a reference collision.
+// One statement writes the request, its requester, its first event, its outbox row and (unless
+// it came by SMS, whose reply already gave the reference) the "received" notification: atomic,
+// one round trip. ON CONFLICT DO NOTHING covers both the open-relative index (the relative is
+// already being checked on) and a reference collision.
 const INSERT_REQUEST = `
 WITH r AS (
   INSERT INTO requests (reference, requester_name, requester_phone, requester_language, notify_via,
@@ -28,7 +29,10 @@ WITH r AS (
     relative_notes, flag_elderly, flag_medical, flag_children, flag_disability, priority, source)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
   ON CONFLICT DO NOTHING
-  RETURNING id, reference, status, notify_via, requester_language, requester_phone
+  RETURNING id, reference, status
+), q AS (
+  INSERT INTO request_requesters (request_id, phone, name, language, notify_via)
+  SELECT id, $3, $2, $4, $5 FROM r
 ), e AS (
   INSERT INTO request_events (request_id, type, to_status, actor_type, data)
   SELECT id, 'received', 'received', 'requester', jsonb_build_object('source', $18::text) FROM r
@@ -37,7 +41,7 @@ WITH r AS (
   SELECT 'checkins.enqueue', id FROM r
 ), n AS (
   INSERT INTO notifications (request_id, kind, channel, language, to_phone, dedupe_key)
-  SELECT id, 'received', notify_via, requester_language, requester_phone, 'request:' || id || ':received'
+  SELECT id, 'received', $5, $4, $3, 'request:' || id || ':received:' || $3::text
   FROM r WHERE $18::text <> 'sms'
   RETURNING id, request_id
 ), no AS (
@@ -46,7 +50,7 @@ WITH r AS (
 )
 SELECT id::text, reference, status FROM r`
 
-/** Inserts a request with its event and outbox row; null when it conflicted with another row. */
+/** Inserts a request with its requester, event, outbox row and notification; null on a conflict. */
 export async function insertRequest(db: Queryable, req: NewRequest): Promise<RequestRef | null> {
   const { requester: q, relative: r, flags: f } = req
   const { rows } = await db.query<RequestRef>(INSERT_REQUEST, [
@@ -72,17 +76,61 @@ export async function insertRequest(db: Queryable, req: NewRequest): Promise<Req
   return rows[0] ?? null
 }
 
-/** The open request of this requester about this relative, if there is one. */
-export async function findOpenRequest(
+/** The open request about this relative, locked, with whether this requester is on it already. */
+export async function lockOpenRequestFor(
   db: Queryable,
   pair: { requesterPhone: string; relativePhone: string },
-): Promise<RequestRef | null> {
-  const { rows } = await db.query<RequestRef>(
-    `SELECT id::text, reference, status FROM requests
-     WHERE requester_phone = $1 AND relative_phone = $2 AND status IN ('received', 'queued', 'claimed')`,
+): Promise<(RequestRef & { linked: boolean }) | null> {
+  const { rows } = await db.query(
+    `SELECT r.id::text, r.reference, r.status,
+            EXISTS (SELECT 1 FROM request_requesters q WHERE q.request_id = r.id AND q.phone = $1) AS linked
+     FROM requests r WHERE r.relative_phone = $2 AND r.status IN ('received', 'queued', 'claimed')
+     FOR UPDATE`,
     [pair.requesterPhone, pair.relativePhone],
   )
   return rows[0] ?? null
+}
+
+/**
+ * Links another requester to the open request about the same relative: their own notifications,
+ * the relative's details merged (the longer notes kept, a different name recorded, flags added),
+ * and an event. Returns whether the priority rose, so the queued job can follow.
+ */
+export async function linkRequester(
+  db: Queryable,
+  requestId: string,
+  req: Omit<NewRequest, 'reference'>,
+): Promise<{ priority: number; raised: boolean }> {
+  const { requester: q, relative: r, flags: f } = req
+  await db.query(
+    `INSERT INTO request_requesters (request_id, phone, name, language, notify_via) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT DO NOTHING`,
+    [requestId, q.phone, q.name ?? null, q.language, q.notifyVia],
+  )
+  const { rows } = await db.query(
+    `UPDATE requests SET
+       relative_notes = CASE WHEN length(coalesce($2, '')) > length(coalesce(relative_notes, '')) THEN $2 ELSE relative_notes END,
+       relative_other_names = CASE WHEN lower($3) = lower(relative_name) OR lower($3) = ANY (SELECT lower(n) FROM unnest(relative_other_names) n)
+                                   THEN relative_other_names ELSE relative_other_names || $3::text END,
+       relative_alt_phone = coalesce(relative_alt_phone, $4),
+       relative_address = coalesce(relative_address, $5),
+       flag_elderly = flag_elderly OR $6, flag_medical = flag_medical OR $7,
+       flag_children = flag_children OR $8, flag_disability = flag_disability OR $9,
+       updated_at = now()
+     WHERE id = $1
+     RETURNING priority, flag_elderly AS elderly, flag_medical AS medical, flag_children AS children, flag_disability AS disability`,
+    [requestId, r.notes ?? null, r.name, r.altPhone ?? null, r.address ?? null, f.elderly, f.medical, f.children, f.disability],
+  )
+  const { priority: before, ...merged } = rows[0]
+  // The merged flags may call for a sooner priority; one set by hand that is sooner still stays.
+  const priority = Math.min(before, priorityFromFlags(merged))
+  if (priority < before) await db.query('UPDATE requests SET priority = $2 WHERE id = $1', [requestId, priority])
+  await db.query(
+    `INSERT INTO request_events (request_id, type, actor_type, data)
+     VALUES ($1, 'requester_linked', 'requester', jsonb_build_object('source', $2::text, 'language', $3::text))`,
+    [requestId, req.source, q.language],
+  )
+  return { priority, raised: priority < before }
 }
 
 export async function findRequestById(db: Queryable, id: string): Promise<RequestRef | null> {
@@ -93,31 +141,29 @@ export async function findRequestById(db: Queryable, id: string): Promise<Reques
 export type RequesterView = {
   reference: string
   status: RequestState
-  requesterPhone: string | null
   createdAt: Date
   updatedAt: Date
   latestOutcome: { outcome: string; at: Date } | null
 }
 
-/** What a requester may see of their request, looked up by reference. */
-export async function findForRequester(db: Queryable, reference: string): Promise<RequesterView | null> {
+/** What a requester may see of their request; null unless `phone` is one of its requesters. */
+export async function findForRequester(db: Queryable, reference: string, phone: string): Promise<RequesterView | null> {
   const { rows } = await db.query(
-    `SELECT r.reference, r.status, r.requester_phone, r.created_at, r.updated_at,
-            o.data->>'outcome' AS outcome, o.created_at AS outcome_at
+    `SELECT r.reference, r.status, r.created_at, r.updated_at, o.data->>'outcome' AS outcome, o.created_at AS outcome_at
      FROM requests r
+     JOIN request_requesters q ON q.request_id = r.id AND q.phone = $2
      LEFT JOIN LATERAL (
        SELECT data, created_at FROM request_events
        WHERE request_id = r.id AND type = 'outcome' ORDER BY id DESC LIMIT 1
      ) o ON true
      WHERE r.reference = $1`,
-    [reference],
+    [reference, phone],
   )
   const row = rows[0]
   if (!row) return null
   return {
     reference: row.reference,
     status: row.status,
-    requesterPhone: row.requester_phone,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     latestOutcome: row.outcome ? { outcome: row.outcome, at: row.outcome_at } : null,
@@ -142,13 +188,23 @@ export async function markQueued(client: pg.PoolClient, requestIds: string[]): P
 }
 
 /** The requester's open requests, oldest first. */
-export async function openRequestsOf(db: Queryable, requesterPhone: string): Promise<RequestRef[]> {
-  const { rows } = await db.query<RequestRef>(
-    `SELECT id::text, reference, status FROM requests
-     WHERE requester_phone = $1 AND status IN ('received', 'queued', 'claimed') ORDER BY id`,
+export async function openRequestsOf(db: Queryable, requesterPhone: string): Promise<(RequestRef & { requesters: number })[]> {
+  const { rows } = await db.query(
+    `SELECT r.id::text, r.reference, r.status,
+            (SELECT count(*)::int FROM request_requesters a WHERE a.request_id = r.id) AS requesters
+     FROM requests r JOIN request_requesters q ON q.request_id = r.id AND q.phone = $1
+     WHERE r.status IN ('received', 'queued', 'claimed') ORDER BY r.id`,
     [requesterPhone],
   )
   return rows
+}
+
+/** Takes one requester off a request others still wait on (their own "cancel"). */
+export async function unlinkRequester(db: Queryable, requestId: string, phone: string): Promise<void> {
+  await db.query('DELETE FROM request_requesters WHERE request_id = $1 AND phone = $2', [requestId, phone])
+  await db.query(`INSERT INTO request_events (request_id, type, actor_type) VALUES ($1, 'requester_unlinked', 'requester')`, [
+    requestId,
+  ])
 }
 
 /** Cancels an open request with an event naming who did it; false when it was not open. */

@@ -74,9 +74,9 @@ export async function isOptedOut(client: Client | pg.Pool, phone: string): Promi
 /** The requester's open requests, and those closed in the last week, newest first. */
 export async function requestsOfRequester(client: Client, phone: string): Promise<{ reference: string; status: RequestState }[]> {
   const { rows } = await client.query(
-    `SELECT reference, status FROM requests
-     WHERE requester_phone = $1 AND (status IN ('received', 'queued', 'claimed') OR updated_at > now() - interval '7 days')
-     ORDER BY id DESC LIMIT 3`,
+    `SELECT r.reference, r.status FROM requests r JOIN request_requesters q ON q.request_id = r.id AND q.phone = $1
+     WHERE r.status IN ('received', 'queued', 'claimed') OR r.updated_at > now() - interval '7 days'
+     ORDER BY r.id DESC LIMIT 3`,
     [phone],
   )
   return rows

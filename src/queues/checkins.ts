@@ -1,28 +1,35 @@
 import { type ConnectionOptions, Queue } from 'bullmq'
 import { z } from 'zod'
+import { LANGUAGES, type Language } from '../domain/request-states.js'
 
-/** The volunteer work queue: one job per open request, claimed by hand through the API. */
+/**
+ * The volunteer work queues, one per language (the requester's, which the family speaks): a
+ * volunteer claims from the queues of the languages they speak. Jobs are claimed by hand through
+ * the API; the job lock is the lease.
+ */
 export const CHECKINS_QUEUE = 'checkins'
+export const checkinsQueueName = (language: Language) => `${CHECKINS_QUEUE}-${language}`
 
 /** A checkins job carries the request id only; the rest is read from PostgreSQL. */
 export const CheckinJobSchema = z.object({ requestId: z.coerce.string().regex(/^\d+$/) })
 export type CheckinJob = z.infer<typeof CheckinJobSchema>
+export type CheckinsQueues = Record<Language, Queue<CheckinJob>>
 
-/** The job id that makes a request's job unique in the queue. */
+/** The job id that makes a request's job unique in its queue. */
 export function checkinJobId(requestId: string): string {
   return `request-${requestId}`
 }
 
-export function createCheckinsQueue(options: { connection: ConnectionOptions; prefix: string }): Queue<CheckinJob> {
-  return new Queue<CheckinJob>(CHECKINS_QUEUE, {
-    connection: options.connection,
-    prefix: options.prefix,
-    defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },
-  })
+export function createCheckinsQueues(options: { connection: ConnectionOptions; prefix: string }): CheckinsQueues {
+  const make = (language: Language) =>
+    new Queue<CheckinJob>(checkinsQueueName(language), {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: { removeOnComplete: { count: 10_000 }, removeOnFail: { count: 10_000 } },
+    })
+  return Object.fromEntries(LANGUAGES.map((language) => [language, make(language)])) as CheckinsQueues
 }
 
-/** Puts a request's job in the queue; adding it twice is a no-op (the job id is the key). */
-export async function enqueueCheckin(queue: Queue<CheckinJob>, job: { requestId: string; priority: number }) {
-  const data = CheckinJobSchema.parse({ requestId: job.requestId })
-  await queue.add('checkin', data, { jobId: checkinJobId(job.requestId), priority: job.priority })
+export async function closeCheckinsQueues(queues: CheckinsQueues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()))
 }

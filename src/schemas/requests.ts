@@ -44,6 +44,8 @@ export const CreatedSchema = z.object({
   reference: z.string(),
   status: z.enum(REQUEST_STATES),
   statusUrl: z.string(),
+  /** True when this requester was linked to another requester's open request about the same relative. */
+  linked: z.boolean(),
 })
 
 export const CreateRequestRoute = {
@@ -52,7 +54,7 @@ export const CreateRequestRoute = {
   body: CreateRequestSchema,
   response: {
     201: CreatedSchema.describe('The request is committed'),
-    200: CreatedSchema.describe('An open request for the same requester and relative already exists'),
+    200: CreatedSchema.describe('The relative already has an open request: this requester is on it (linked: true if just added)'),
     400: ProblemSchema,
     413: ProblemSchema,
     415: ProblemSchema,

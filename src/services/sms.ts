@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import { type Config, redisKeyPrefix } from '../config.js'
 import { type Db, withTransaction } from '../db/pool.js'
-import { cancelRequest, openRequestsOf } from '../db/request-repository.js'
+import { cancelRequest, openRequestsOf, unlinkRequester } from '../db/request-repository.js'
 import {
   claimInbound,
   isOptedOut,
@@ -52,7 +52,9 @@ async function cancel(ctx: Ctx, reference: string | undefined): Promise<ReplyPar
     await saveConversation(ctx.client, ctx.phone, null)
     return [{ key: 'sms.cancelNone' }]
   }
-  await cancelRequest(ctx.client, { requestId: target.id, actorType: 'requester', reason: 'sms' })
+  // Others still waiting on the same relative: only this requester leaves the request.
+  if (target.requesters > 1) await unlinkRequester(ctx.client, target.id, ctx.phone)
+  else await cancelRequest(ctx.client, { requestId: target.id, actorType: 'requester', reason: 'sms' })
   return [{ key: 'sms.cancelled', params: { reference: formatReference(target.reference) } }]
 }
 
@@ -79,7 +81,7 @@ async function talk(ctx: Ctx, text: string, expired: boolean): Promise<ReplyPart
     flags,
   })
   const reference = formatReference(result.request.reference)
-  return result.created
+  return result.created || result.linked
     ? [{ key: 'sms.created', params: { reference, days: config.RETENTION_DAYS } }]
     : [{ key: 'sms.alreadyOpen', params: { reference } }]
 }

@@ -189,3 +189,67 @@ t.test('validation failures with an Idempotency-Key do not burn the key', async 
   const good = await post(requestBody(), { 'idempotency-key': key })
   t.equal(good.statusCode, 201)
 })
+
+t.test('two siblings asking about the same mother share one request', async (t) => {
+  const mother = { name: 'Сауле', phone: '8 705 321 00 11', city: 'Алматы', notes: 'heart' }
+  const first = await post(requestBody({ requester: { language: 'ru' }, relative: mother, flags: { elderly: true } }))
+  t.equal(first.statusCode, 201)
+  const siblingBody = requestBody({
+    requester: { name: 'Dana', language: 'en', notifyVia: 'voice' },
+    relative: {
+      ...mother,
+      name: 'Mom',
+      phone: '+7 705 321 00 11',
+      notes: 'heart problems, lives on the 5th floor',
+      address: 'Abay 10',
+    },
+    flags: { elderly: false, medical: true },
+  })
+  const sibling = await post(siblingBody)
+  t.equal(sibling.statusCode, 200)
+  t.match(sibling.json(), { reference: first.json().reference, linked: true })
+  const { rows } = await app.db.query('SELECT * FROM requests WHERE reference = $1', [first.json().reference])
+  t.match(rows[0], {
+    relative_name: 'Сауле',
+    relative_other_names: ['Mom'],
+    relative_notes: 'heart problems, lives on the 5th floor',
+    relative_address: 'Abay 10',
+    flag_elderly: true,
+    flag_medical: true,
+    priority: 1,
+  })
+  const requesters = await app.db.query(
+    'SELECT phone, language, notify_via FROM request_requesters WHERE request_id = $1 ORDER BY created_at',
+    [rows[0].id],
+  )
+  t.same(
+    requesters.rows.map((r) => [r.language, r.notify_via]),
+    [
+      ['ru', 'sms'],
+      ['en', 'voice'],
+    ],
+  )
+  const notes = await app.db.query('SELECT to_phone, language, channel FROM notifications WHERE request_id = $1 ORDER BY id', [
+    rows[0].id,
+  ])
+  t.same(
+    notes.rows.map((n) => [n.language, n.channel]),
+    [
+      ['ru', 'sms'],
+      ['en', 'voice'],
+    ],
+    'each told "received" their own way',
+  )
+  const status = await app.inject({
+    url: `/api/v1/requests/${first.json().reference}?phone=${encodeURIComponent(siblingBody.requester.phone)}`,
+  })
+  t.equal(status.statusCode, 200, 'the sibling can follow the request with their own phone')
+  const again = await post(siblingBody)
+  t.match(again.json(), { reference: first.json().reference, linked: false })
+  t.equal(again.statusCode, 200)
+  const events = await app.db.query(
+    "SELECT count(*)::int AS n FROM request_events WHERE request_id = $1 AND type = 'requester_linked'",
+    [rows[0].id],
+  )
+  t.equal(events.rows[0].n, 1)
+})

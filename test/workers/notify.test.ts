@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import { createFakeTwilio, type FakeTwilio } from '../../dev/fake-twilio/server.js'
 import type { Config } from '../../src/config.js'
-import { createCheckinsQueue } from '../../src/queues/checkins.js'
+import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
 import { bullConnection } from '../../src/queues/connection.js'
 import { createNotifyQueue, type NotifyJob } from '../../src/queues/notify.js'
 import { createTwilioClient } from '../../src/twilio/client.js'
@@ -64,7 +64,7 @@ async function stack(t: Test, overrides: Partial<Config> = {}, options: { worker
   const deps = { config, db: app.db, twilio, log: silent }
   if (options.workers !== false) {
     const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-    const checkins = createCheckinsQueue(producer)
+    const checkins = createCheckinsQueues(producer)
     const notify = createNotifyQueue(producer)
     const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: silent })
     const worker = startNotifyWorker({ ...deps, connection: bullConnection(config, 'worker'), prefix: config.BULLMQ_PREFIX })
@@ -72,7 +72,7 @@ async function stack(t: Test, overrides: Partial<Config> = {}, options: { worker
     t.teardown(async () => {
       await relay.stop()
       await worker.close()
-      await checkins.close()
+      await closeCheckinsQueues(checkins)
       await notify.close()
     })
   }

@@ -20,10 +20,13 @@ const intake: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }
         phone: request.body.requester.phone.e164,
         perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR,
       })
-      const { created, request: saved } = await createRequest(app.db, fromApiBody(request.body), key)
-      request.log.info({ reference: saved.reference, created }, created ? 'request accepted' : 'request already open')
+      const { created, linked, request: saved } = await createRequest(app.db, fromApiBody(request.body), key)
+      request.log.info(
+        { reference: saved.reference, created, linked },
+        created ? 'request accepted' : linked ? 'requester linked' : 'request already open',
+      )
       const statusUrl = `${config.PUBLIC_BASE_URL}/api/v1/requests/${saved.reference}`
-      return reply.code(created ? 201 : 200).send({ reference: saved.reference, status: saved.status, statusUrl })
+      return reply.code(created ? 201 : 200).send({ reference: saved.reference, status: saved.status, statusUrl, linked })
     },
   )
 }

@@ -16,8 +16,8 @@ const status: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const reference = parseReference(request.params.reference)
       const phone = normalisePhone(request.query.phone)
-      const found = reference ? await findForRequester(app.db, reference) : null
-      if (!found || !phone.ok || found.requesterPhone !== phone.e164) throw new Errors.NOT_FOUND()
+      const found = reference && phone.ok ? await findForRequester(app.db, reference, phone.e164) : null
+      if (!found) throw new Errors.NOT_FOUND()
       return {
         reference: found.reference,
         status: found.status,
