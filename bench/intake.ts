@@ -10,8 +10,6 @@
  * BENCH_RATE (req/s, 500), BENCH_RATE_CONNECTIONS (10), BENCH_WARMUP (s, 2),
  * BENCH_LOG_LEVEL (the API's, warn), BENCH_WORKER (1; 0 runs without the worker). The worker logs at
  * info: it writes nothing per row at that level, and its reason for stopping shows if it stops.
- * Experiment: BENCH_OUTBOX_NOTIFY=off disables the outbox's NOTIFY trigger in the bench schema
- * (the relay then only polls), to measure what that trigger costs; the output says so.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -49,7 +47,6 @@ const settings = {
   logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   withWorker: process.env.BENCH_WORKER !== '0',
   /** An experiment, not the shipped set-up: the outbox's NOTIFY trigger disabled in the bench schema. */
-  outboxNotify: process.env.BENCH_OUTBOX_NOTIFY !== 'off',
   poolSize: 20,
 }
 
@@ -158,7 +155,6 @@ async function main(): Promise<number> {
     schemaMayExist = true
     await migrate({ DATABASE_URL: config.DATABASE_URL, DATABASE_SCHEMA: schema })
     await db.query(REFERENCE_TABLE_SQL)
-    if (!settings.outboxNotify) await db.query('ALTER TABLE outbox DISABLE TRIGGER outbox_notify')
     const env = {
       ...process.env,
       HOST: '127.0.0.1',
@@ -253,11 +249,6 @@ async function main(): Promise<number> {
       `requests rows: ${afterDrain.requests} = ${intake201} answered 201 + ${extraRows} still in flight when runs ended` +
         (rowsOk ? ` (at most ${inFlightBound} possible: consistent)` : ` (MISMATCH: at most ${inFlightBound} can be in flight)`),
       `code measured: ${code.commit}${code.uncommitted.length ? ` + uncommitted changes in ${code.uncommitted.join(', ')}` : ''}`,
-      ...(settings.outboxNotify
-        ? []
-        : [
-            'EXPERIMENT (BENCH_OUTBOX_NOTIFY=off): outbox_notify trigger DISABLED; the relay only polls. Not the shipped set-up.',
-          ]),
       `load generator: autocannon in this process, on the same ${host.nproc} cores as the servers, PostgreSQL and Redis`,
     ]
     const aims = judge(intake, insert)
