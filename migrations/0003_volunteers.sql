@@ -87,11 +87,19 @@ CREATE TABLE attempts (
   note                  text,
   call_sid              text UNIQUE,
   call_status           text,
+  dial_status           text,
   call_duration         integer,
   started_at            timestamptz NOT NULL DEFAULT now(),
   finished_at           timestamptz
 );
 CREATE INDEX attempts_request ON attempts (request_id, id);
+
+-- A volunteer's short message to the requester rides on the outcome notification (read out on a
+-- call; a second SMS of its own, kind 'message', for SMS requesters, so each SMS fits two segments).
+ALTER TABLE notifications ADD COLUMN message text;
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
+  'received', 'reached_safe', 'reached_needs_help', 'wrong_number', 'unreachable', 'cancelled', 'message'));
 
 -- The outbox no longer wakes relays by NOTIFY: a transaction that notifies takes a database-wide
 -- lock at commit, which made every intake commit wait for the one before (see BENCHMARKS.md).
@@ -100,6 +108,10 @@ DROP TRIGGER outbox_notify ON outbox;
 DROP FUNCTION outbox_notify();
 
 -- Down Migration
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
+  'received', 'reached_safe', 'reached_needs_help', 'wrong_number', 'unreachable', 'cancelled'));
+ALTER TABLE notifications DROP COLUMN message;
 CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('bailanys_outbox', TG_TABLE_SCHEMA);

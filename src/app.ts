@@ -9,12 +9,17 @@ import type { DestinationStream } from 'pino'
 import { type Config, redisKeyPrefix } from './config.js'
 import { Errors } from './errors.js'
 import { loggerOptions } from './logger.js'
+import auth from './plugins/auth.js'
 import db from './plugins/db.js'
 import problems from './plugins/problems.js'
+import queues from './plugins/queues.js'
 import redis from './plugins/redis.js'
+import authRoutes from './routes/accounts/auth.js'
+import volunteers from './routes/accounts/volunteers.js'
 import health from './routes/health/index.js'
 import intake from './routes/intake/index.js'
 import status from './routes/status/index.js'
+import tasks from './routes/tasks/index.js'
 import twilioRoutes from './routes/twilio/index.js'
 
 /** 16 KiB: a request is a few short fields; anything larger is not one. */
@@ -35,6 +40,8 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(swaggerUi, { routePrefix: '/docs' })
   await fastify.register(db, { config })
   await fastify.register(redis, { config })
+  await fastify.register(queues, { config })
+  await fastify.register(auth)
   await fastify.register(rateLimit, {
     global: false,
     redis: fastify.redis,
@@ -46,6 +53,9 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(intake, { config })
   await fastify.register(status)
   await fastify.register(twilioRoutes, { config })
+  await fastify.register(authRoutes, { config })
+  await fastify.register(volunteers, { config })
+  await fastify.register(tasks, { config })
 }
 
 /** Builds the Fastify instance around the app (the server and the tests both use this). */

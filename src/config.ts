@@ -58,6 +58,18 @@ export const ConfigSchema = z.object({
   NOTIFY_BACKOFF_MS: int(10, 600_000).default(5000),
   /** Minutes an unfinished SMS conversation is kept before it starts over. Default 60. */
   SMS_IDLE_MINUTES: int(1, 7 * 24 * 60).default(60),
+  /** Hours a login (bearer token or cookie session) lasts. Default 12. */
+  SESSION_HOURS: int(1, 24 * 30).default(12),
+  /** Minutes a volunteer holds a claimed request before it returns to the queue. Default 15. */
+  LEASE_MINUTES: int(1, 240).default(15),
+  /** Calls without an answer (no_answer, busy) before a request is closed as unreachable. Default 3. */
+  MAX_CALL_ATTEMPTS: int(1, 20).default(3),
+  /** Minutes before an unanswered request returns to the queue, per attempt. Default 20,60,180. */
+  RETRY_DELAYS_MINUTES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be minutes separated by commas, like 20,60,180')
+    .default('20,60,180')
+    .transform((s) => s.split(',').map(Number)),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days after closing a request that its personal data is purged. Default 30. */

@@ -26,3 +26,21 @@ export const Errors = {
 export const TwilioErrors = {
   BAD_SIGNATURE: createError('APP_ERR_TWILIO_SIGNATURE', 'Missing or invalid X-Twilio-Signature', 403),
 } as const
+
+/** Errors of accounts, sessions and roles. */
+export const AuthErrors = {
+  BAD_CREDENTIALS: createError('APP_ERR_BAD_CREDENTIALS', 'Wrong login or password', 401),
+  UNAUTHENTICATED: createError('APP_ERR_UNAUTHENTICATED', 'Log in first: a missing, expired or revoked token', 401),
+  FORBIDDEN: createError('APP_ERR_FORBIDDEN', 'Your role cannot do this', 403),
+  NOT_APPROVED: createError('APP_ERR_NOT_APPROVED', 'A coordinator has not approved this volunteer yet', 403),
+  ACCOUNT_EXISTS: createError('APP_ERR_ACCOUNT_EXISTS', 'An account with this phone or email exists already', 409),
+  ACCOUNT_NOT_FOUND: createError('APP_ERR_ACCOUNT_NOT_FOUND', 'No such volunteer', 404),
+} as const
+
+/** Errors of the volunteer work queue. */
+export const TaskErrors = {
+  NOT_AVAILABLE: createError('APP_ERR_NOT_AVAILABLE', 'Mark yourself available before claiming', 409),
+  NO_LEASE: createError('APP_ERR_NO_LEASE', 'You do not hold this task (its lease ended or it was never yours)', 409),
+  TASK_NOT_FOUND: createError('APP_ERR_TASK_NOT_FOUND', 'No such task', 404),
+  CALL_FAILED: createError('APP_ERR_CALL_FAILED', 'The call could not be started; call from your own phone or try again', 502),
+} as const

@@ -12,8 +12,12 @@ export async function purgeClosedRequests(db: Db, retentionDays: number): Promis
          relative_notes = NULL, purged_at = now()
        WHERE closed_at < now() - make_interval(days => $1) AND purged_at IS NULL
        RETURNING id
+     ), requesters AS (
+       DELETE FROM request_requesters WHERE request_id IN (SELECT id FROM purged)
+     ), attempts AS (
+       UPDATE attempts SET message_to_requester = NULL, note = NULL WHERE request_id IN (SELECT id FROM purged)
      ), notes AS (
-       UPDATE notifications SET to_phone = NULL, error_message = NULL WHERE request_id IN (SELECT id FROM purged)
+       UPDATE notifications SET to_phone = NULL, message = NULL, error_message = NULL WHERE request_id IN (SELECT id FROM purged)
      )
      INSERT INTO request_events (request_id, type, actor_type) SELECT id, 'purged', 'system' FROM purged`,
     [retentionDays],

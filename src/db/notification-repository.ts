@@ -4,7 +4,14 @@ import type { Db } from './pool.js'
 
 type Queryable = Db | pg.PoolClient
 
-export type NotificationKind = 'received' | 'reached_safe' | 'reached_needs_help' | 'wrong_number' | 'unreachable' | 'cancelled'
+export type NotificationKind =
+  | 'received'
+  | 'reached_safe'
+  | 'reached_needs_help'
+  | 'wrong_number'
+  | 'unreachable'
+  | 'cancelled'
+  | 'message'
 export type NotificationStatus = 'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'suppressed'
 
 /** Statuses after which nothing is sent again for a notification. */
@@ -35,6 +42,7 @@ export type Notification = {
   channel: 'sms' | 'voice'
   language: Language
   toPhone: string | null
+  message: string | null
   status: NotificationStatus
   twilioSid: string | null
   sendingSince: Date | null
@@ -43,30 +51,36 @@ export type Notification = {
 /**
  * Writes the notification of an event to each of the request's requesters (or one of them), in
  * their own language and channel, with the outbox rows, in the caller's transaction. The dedupe
- * key (request, kind, recipient) makes a second write of the same event a no-op.
+ * key (request, kind, recipient) makes a second write of the same event a no-op. A volunteer's
+ * message rides along: read out on a call, and its own SMS (kind 'message') for SMS requesters,
+ * so that each SMS stays within two segments.
  */
 export async function addNotification(
   db: Queryable,
-  note: { requestId: string; kind: NotificationKind; phone?: string },
+  note: { requestId: string; kind: NotificationKind; phone?: string; message?: string },
 ): Promise<void> {
   await db.query(
     `WITH n AS (
-       INSERT INTO notifications (request_id, kind, channel, language, to_phone, dedupe_key)
-       SELECT q.request_id, $2, q.notify_via, q.language, q.phone, 'request:' || q.request_id || ':' || $2 || ':' || q.phone
-       FROM request_requesters q WHERE q.request_id = $1 AND q.phone IS NOT NULL AND ($3::text IS NULL OR q.phone = $3)
+       INSERT INTO notifications (request_id, kind, channel, language, to_phone, message, dedupe_key)
+       SELECT q.request_id, k.kind, q.notify_via, q.language, q.phone, $4, 'request:' || q.request_id || ':' || k.kind || ':' || q.phone
+       FROM request_requesters q
+       CROSS JOIN (VALUES ($2::text), ('message')) AS k (kind)
+       WHERE q.request_id = $1 AND q.phone IS NOT NULL AND ($3::text IS NULL OR q.phone = $3)
+         AND (k.kind = $2 OR ($4::text IS NOT NULL AND q.notify_via = 'sms'))
+       ORDER BY k.kind = 'message'
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id, request_id
      )
      INSERT INTO outbox (topic, request_id, payload)
-     SELECT 'notify.send', request_id, jsonb_build_object('notificationId', id::text) FROM n`,
-    [note.requestId, note.kind, note.phone ?? null],
+     SELECT 'notify.send', request_id, jsonb_build_object('notificationId', id::text) FROM n ORDER BY id`,
+    [note.requestId, note.kind, note.phone ?? null, note.message ?? null],
   )
 }
 
 export async function lockNotification(client: pg.PoolClient, id: string): Promise<Notification | null> {
   const { rows } = await client.query(
     `SELECT n.id::text, n.request_id::text AS "requestId", r.reference, n.kind, n.channel, n.language,
-            n.to_phone AS "toPhone", n.status, n.twilio_sid AS "twilioSid", n.sending_since AS "sendingSince"
+            n.to_phone AS "toPhone", n.message, n.status, n.twilio_sid AS "twilioSid", n.sending_since AS "sendingSince"
      FROM notifications n JOIN requests r ON r.id = n.request_id WHERE n.id = $1 FOR UPDATE OF n`,
     [id],
   )
@@ -76,7 +90,7 @@ export async function lockNotification(client: pg.PoolClient, id: string): Promi
 export async function findNotification(db: Queryable, id: string): Promise<Notification | null> {
   const { rows } = await db.query(
     `SELECT n.id::text, n.request_id::text AS "requestId", r.reference, n.kind, n.channel, n.language,
-            n.to_phone AS "toPhone", n.status, n.twilio_sid AS "twilioSid", n.sending_since AS "sendingSince"
+            n.to_phone AS "toPhone", n.message, n.status, n.twilio_sid AS "twilioSid", n.sending_since AS "sendingSince"
      FROM notifications n JOIN requests r ON r.id = n.request_id WHERE n.id = $1`,
     [id],
   )

@@ -15,13 +15,15 @@ export const callbackUrls = (config: Base, id: string) => ({
 })
 
 /** The SMS text of a notification, in the requester's language. */
-export function smsText(n: Pick<Notification, 'kind' | 'language' | 'reference'>): string {
-  return message(n.language, `notify.${n.kind}`, { reference: formatReference(n.reference) })
+export function smsText(n: Pick<Notification, 'kind' | 'language' | 'reference' | 'message'>): string {
+  return message(n.language, `notify.${n.kind}`, { reference: formatReference(n.reference), message: n.message ?? '' })
 }
 
 /** The TwiML of a notification call; the reference is spelled out so it is read letter by letter. */
-export function callTwiml(config: Base, n: Pick<Notification, 'id' | 'kind' | 'language' | 'reference'>): string {
+export function callTwiml(config: Base, n: Pick<Notification, 'id' | 'kind' | 'language' | 'reference' | 'message'>): string {
   const spelled = formatReference(n.reference).split('').join(' ')
-  const text = message(spokenLanguage(n.language), `notify.${n.kind}`, { reference: spelled })
+  const outcome = message(spokenLanguage(n.language), `notify.${n.kind}`, { reference: spelled, message: n.message ?? '' })
+  // On a call the volunteer's message is read after the outcome (an SMS sends it on its own).
+  const text = n.message && n.kind !== 'message' ? `${outcome} ${n.message}` : outcome
   return announcementTwiml({ language: n.language, text, gatherUrl: callbackUrls(config, n.id).gather })
 }

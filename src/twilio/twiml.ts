@@ -48,3 +48,26 @@ export function smsReplyTwiml(text: string | null): string {
   if (text) response.message(text)
   return response.toString()
 }
+
+/**
+ * The volunteer's leg of a bridged call: a short notice, then the relative is dialled with the
+ * service's number as caller ID, so neither side sees the other's number.
+ */
+export function bridgeTwiml(options: {
+  language: Language
+  callerId: string
+  relativePhone: string
+  dialActionUrl: string
+}): string {
+  const spoken = spokenLanguage(options.language)
+  const response = new twilio.twiml.VoiceResponse()
+  response.say(VOICES[spoken], message(spoken, 'voice.connecting'))
+  response.dial({ callerId: options.callerId, timeout: 40, action: options.dialActionUrl, method: 'POST' }, options.relativePhone)
+  return response.toString()
+}
+
+export function hangupTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse()
+  response.hangup()
+  return response.toString()
+}

@@ -3,7 +3,8 @@ import t from 'tap'
 import { CATALOGUE, message } from '../../src/domain/messages/index.js'
 import { LANGUAGES, REQUEST_STATES } from '../../src/domain/request-states.js'
 
-const PARAMS = { reference: 'K7QM-4XTR', days: 30, max: 100, state: 'ерікті қоңырау шалуда' }
+// The longest values each placeholder takes: a volunteer's message is at most 120 characters.
+const PARAMS = { reference: 'K7QM-4XTR', days: 30, max: 100, state: 'ерікті қоңырау шалуда', message: 'ж'.repeat(120) }
 
 t.test('every text exists in kk, ru and en, non-empty, with the same placeholders', async (t) => {
   const keys = Object.keys(CATALOGUE.en).sort()

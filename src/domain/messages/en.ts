@@ -44,9 +44,11 @@ export const en = {
   'notify.reached_needs_help': 'Bailanys {reference}: a volunteer reached your relative. They need help; volunteers are on it.',
   'notify.wrong_number': 'Bailanys {reference}: the number you gave is wrong. Please check it and send a new request.',
   'notify.unreachable': 'Bailanys {reference}: we tried several times but could not reach your relative.',
+  'notify.message': '{reference}: {message}',
   'notify.cancelled': 'Bailanys {reference}: your request is cancelled.',
   // Voice calls
   'voice.pressOne': 'Press 1 to hear this again.',
+  'voice.connecting': 'Bailanys: connecting you to the family. Please wait.',
   'voice.goodbye': 'Goodbye.',
 } as const
 

@@ -42,7 +42,9 @@ export const kk: Record<MessageKey, string> = {
   'notify.reached_needs_help': 'Bailanys {reference}: ерікті туысыңызбен хабарласты. Оған көмек керек, еріктілер айналысуда.',
   'notify.wrong_number': 'Bailanys {reference}: нөмір қате. Тексеріп, жаңа өтінім жіберіңіз.',
   'notify.unreachable': 'Bailanys {reference}: бірнеше рет қоңырау шалдық, бірақ туысыңызбен хабарласа алмадық.',
+  'notify.message': '{reference}: {message}',
   'notify.cancelled': 'Bailanys {reference}: өтінім тоқтатылды.',
   'voice.pressOne': 'Қайта тыңдау үшін 1-ді басыңыз.',
+  'voice.connecting': 'Bailanys: сізді отбасымен қосып жатырмыз. Күте тұрыңыз.',
   'voice.goodbye': 'Сау болыңыз.',
 }

@@ -41,7 +41,9 @@ export const ru: Record<MessageKey, string> = {
   'notify.reached_needs_help': 'Bailanys {reference}: волонтёр дозвонился. Вашему родному нужна помощь, волонтёры занимаются.',
   'notify.wrong_number': 'Bailanys {reference}: номер неверный. Проверьте его и отправьте новую заявку.',
   'notify.unreachable': 'Bailanys {reference}: мы звонили несколько раз, но не дозвонились до вашего родного.',
+  'notify.message': '{reference}: {message}',
   'notify.cancelled': 'Bailanys {reference}: заявка отменена.',
   'voice.pressOne': 'Нажмите 1, чтобы прослушать ещё раз.',
+  'voice.connecting': 'Bailanys: соединяем вас с семьёй. Подождите, пожалуйста.',
   'voice.goodbye': 'До свидания.',
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import twilio from 'twilio'
 import type { Config } from '../../config.js'
 import { TwilioErrors } from '../../errors.js'
+import bridge from './bridge.js'
 import sms from './sms.js'
 import status from './status.js'
 import voice from './voice.js'
@@ -29,5 +30,6 @@ const twilioRoutes: FastifyPluginAsync<{ config: Config }> = async (app, { confi
   await app.register(sms, { config })
   await app.register(status)
   await app.register(voice, { config })
+  await app.register(bridge)
 }
 export default twilioRoutes

@@ -1,0 +1,113 @@
+import type pg from 'pg'
+import type { Language, RequestState } from '../domain/request-states.js'
+import type { Db } from './pool.js'
+
+type Queryable = Db | pg.PoolClient
+
+export type Lease = { requestId: string; accountId: string; queue: Language; jobId: string; token: string; expiresAt: Date }
+const LEASE_COLUMNS = `l.request_id::text AS "requestId", l.account_id::text AS "accountId", l.queue, l.job_id AS "jobId",
+  l.token, l.expires_at AS "expiresAt"`
+
+/**
+ * Takes a request for a volunteer whose claim BullMQ just granted. A request still `claimed` by
+ * someone else lost that lease (BullMQ only hands out a job whose lock is gone): the old lease is
+ * ended with an event. Returns null when the request is closed: its job is then discarded.
+ */
+export async function takeRequest(
+  client: pg.PoolClient,
+  claim: { requestId: string; accountId: string; queue: Language; jobId: string; token: string; leaseMinutes: number },
+): Promise<{ expiresAt: Date; attemptId: string } | null> {
+  const { rows } = await client.query(
+    `SELECT r.status, l.account_id::text AS holder FROM requests r LEFT JOIN leases l ON l.request_id = r.id
+     WHERE r.id = $1 FOR UPDATE OF r`,
+    [claim.requestId],
+  )
+  const current = rows[0] as { status: RequestState; holder: string | null } | undefined
+  if (!current || !['received', 'queued', 'claimed'].includes(current.status)) return null
+  if (current.holder) await endLease(client, { requestId: claim.requestId, event: 'lease_expired', actorType: 'system' })
+  await client.query(`UPDATE requests SET status = 'claimed', updated_at = now() WHERE id = $1`, [claim.requestId])
+  const lease = await client.query(
+    `INSERT INTO leases (request_id, account_id, queue, job_id, token, expires_at)
+     VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6)) RETURNING expires_at`,
+    [claim.requestId, claim.accountId, claim.queue, claim.jobId, claim.token, claim.leaseMinutes],
+  )
+  const attempt = await client.query('INSERT INTO attempts (request_id, account_id) VALUES ($1, $2) RETURNING id::text', [
+    claim.requestId,
+    claim.accountId,
+  ])
+  await client.query(
+    `INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id)
+     VALUES ($1, 'claimed', $2, 'claimed', 'volunteer', $3)`,
+    [claim.requestId, current.status === 'claimed' ? 'queued' : current.status, claim.accountId],
+  )
+  return { expiresAt: lease.rows[0].expires_at, attemptId: attempt.rows[0].id }
+}
+
+/**
+ * Ends a lease without an outcome (released, expired, ended by a coordinator, volunteer suspended):
+ * the request goes back to `queued` with an event, the open attempt is closed.
+ */
+export async function endLease(
+  db: Queryable,
+  end: {
+    requestId: string
+    event: 'released' | 'lease_expired' | 'lease_ended'
+    actorType: 'volunteer' | 'coordinator' | 'system'
+    actorId?: string
+  },
+): Promise<Lease | null> {
+  const { rows } = await db.query(`DELETE FROM leases l WHERE l.request_id = $1 RETURNING ${LEASE_COLUMNS}`, [end.requestId])
+  const lease = rows[0] as Lease | undefined
+  if (!lease) return null
+  await db.query(`UPDATE attempts SET finished_at = now() WHERE request_id = $1 AND account_id = $2 AND finished_at IS NULL`, [
+    end.requestId,
+    lease.accountId,
+  ])
+  await db.query(
+    `WITH moved AS (UPDATE requests SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'claimed' RETURNING id)
+     INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id, data)
+     SELECT $1, $2, 'claimed', 'queued', $3, $4, jsonb_build_object('volunteer', $5::text) FROM moved`,
+    [end.requestId, end.event, end.actorType, end.actorId ?? null, lease.accountId],
+  )
+  return lease
+}
+
+/** The lease a volunteer holds on a request (by reference), locked for this transaction if asked. */
+export async function findLease(
+  db: Queryable,
+  find: { reference: string; accountId: string; lock?: boolean },
+): Promise<Lease | null> {
+  const { rows } = await db.query(
+    `SELECT ${LEASE_COLUMNS} FROM leases l JOIN requests r ON r.id = l.request_id
+     WHERE r.reference = $1 AND l.account_id = $2 ${find.lock ? 'FOR UPDATE OF l' : ''}`,
+    [find.reference, find.accountId],
+  )
+  return rows[0] ?? null
+}
+
+export async function leaseOfAccount(db: Queryable, accountId: string): Promise<(Lease & { reference: string }) | null> {
+  const { rows } = await db.query(
+    `SELECT ${LEASE_COLUMNS}, r.reference FROM leases l JOIN requests r ON r.id = l.request_id WHERE l.account_id = $1 LIMIT 1`,
+    [accountId],
+  )
+  return rows[0] ?? null
+}
+
+export async function leasesOfAccount(db: Queryable, accountId: string): Promise<Lease[]> {
+  const { rows } = await db.query(`SELECT ${LEASE_COLUMNS} FROM leases l WHERE l.account_id = $1`, [accountId])
+  return rows
+}
+
+export async function extendLease(db: Queryable, requestId: string, minutes: number): Promise<Date> {
+  const { rows } = await db.query(
+    'UPDATE leases SET expires_at = now() + make_interval(mins => $2) WHERE request_id = $1 RETURNING expires_at',
+    [requestId, minutes],
+  )
+  return rows[0]?.expires_at
+}
+
+/** Leases past their time, for the sweeper to check against their BullMQ locks. */
+export async function overdueLeases(db: Queryable): Promise<Lease[]> {
+  const { rows } = await db.query(`SELECT ${LEASE_COLUMNS} FROM leases l WHERE l.expires_at < now() LIMIT 500`)
+  return rows
+}
