@@ -60,8 +60,8 @@ export const ConfigSchema = z.object({
   SMS_IDLE_MINUTES: int(1, 7 * 24 * 60).default(60),
   /** Hours a login (bearer token or cookie session) lasts. Default 12. */
   SESSION_HOURS: int(1, 24 * 30).default(12),
-  /** Minutes a volunteer holds a claimed request before it returns to the queue. Default 15. */
-  LEASE_MINUTES: int(1, 240).default(15),
+  /** Seconds a volunteer holds a claimed request (heartbeats extend it) before it returns. Default 900. */
+  LEASE_SECONDS: int(2, 4 * 3600).default(900),
   /** Calls without an answer (no_answer, busy) before a request is closed as unreachable. Default 3. */
   MAX_CALL_ATTEMPTS: int(1, 20).default(3),
   /** Minutes before an unanswered request returns to the queue, per attempt. Default 20,60,180. */

@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { assertMigrated } from '../src/db/migrations.js'
@@ -8,11 +9,15 @@ import { closeCheckinsQueues, createCheckinsQueues } from '../src/queues/checkin
 import { bullConnection } from '../src/queues/connection.js'
 import { createNotifyQueue } from '../src/queues/notify.js'
 import { createTwilioClient } from '../src/twilio/client.js'
+import { startLeaseKeeping } from './leases.js'
 import { startMaintenance } from './maintenance.js'
 import { startNotifyWorker } from './notify.js'
 import { createOutboxRelay } from './outbox-relay.js'
 
-/** The worker process: the outbox relay, the notify worker and maintenance. Run any number of them. */
+/**
+ * The worker process: the outbox relay, the notify worker, the volunteer queues' stalled checks and
+ * lease sweeper, and maintenance. Run any number of them.
+ */
 async function main() {
   const config = loadConfig()
   const log = pino(loggerOptions(config.LOG_LEVEL)).child({ process: 'worker' })
@@ -43,6 +48,17 @@ async function main() {
     connection: bullConnection(config, 'worker'),
     prefix: config.BULLMQ_PREFIX,
   })
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 })
+  redis.on('error', (err) => log.warn({ err }, 'redis connection error'))
+  const leases = startLeaseKeeping({
+    config,
+    db,
+    redis,
+    queues: checkins,
+    log,
+    connection: bullConnection(config, 'worker'),
+    prefix: config.BULLMQ_PREFIX,
+  })
   log.info({ twilio: config.TWILIO_BASE_URL ? 'redirected to TWILIO_BASE_URL' : 'api.twilio.com' }, 'workers started')
 
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
@@ -51,6 +67,8 @@ async function main() {
     await relay.stop()
     await notifyWorker.close()
     await maintenance.close()
+    await leases.close()
+    redis.disconnect()
     await Promise.all([closeCheckinsQueues(checkins), notify.close()])
     await db.end()
   })

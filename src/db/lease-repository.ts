@@ -15,7 +15,7 @@ const LEASE_COLUMNS = `l.request_id::text AS "requestId", l.account_id::text AS 
  */
 export async function takeRequest(
   client: pg.PoolClient,
-  claim: { requestId: string; accountId: string; queue: Language; jobId: string; token: string; leaseMinutes: number },
+  claim: { requestId: string; accountId: string; queue: Language; jobId: string; token: string; leaseSeconds: number },
 ): Promise<{ expiresAt: Date; attemptId: string } | null> {
   const { rows } = await client.query(
     `SELECT r.status, l.account_id::text AS holder FROM requests r LEFT JOIN leases l ON l.request_id = r.id
@@ -28,8 +28,8 @@ export async function takeRequest(
   await client.query(`UPDATE requests SET status = 'claimed', updated_at = now() WHERE id = $1`, [claim.requestId])
   const lease = await client.query(
     `INSERT INTO leases (request_id, account_id, queue, job_id, token, expires_at)
-     VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6)) RETURNING expires_at`,
-    [claim.requestId, claim.accountId, claim.queue, claim.jobId, claim.token, claim.leaseMinutes],
+     VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING expires_at`,
+    [claim.requestId, claim.accountId, claim.queue, claim.jobId, claim.token, claim.leaseSeconds],
   )
   const attempt = await client.query('INSERT INTO attempts (request_id, account_id) VALUES ($1, $2) RETURNING id::text', [
     claim.requestId,
@@ -100,7 +100,7 @@ export async function leasesOfAccount(db: Queryable, accountId: string): Promise
 
 export async function extendLease(db: Queryable, requestId: string, minutes: number): Promise<Date> {
   const { rows } = await db.query(
-    'UPDATE leases SET expires_at = now() + make_interval(mins => $2) WHERE request_id = $1 RETURNING expires_at',
+    'UPDATE leases SET expires_at = now() + make_interval(secs => $2) WHERE request_id = $1 RETURNING expires_at',
     [requestId, minutes],
   )
   return rows[0]?.expires_at

@@ -17,7 +17,7 @@ export default fp<{ config: Config }>(
   async (app, { config }) => {
     const options = { connection: bullConnection(config, 'worker'), prefix: config.BULLMQ_PREFIX }
     const queues = createCheckinsQueues(options)
-    const workers = createHandWorkers({ ...options, leaseMs: config.LEASE_MINUTES * 60_000 })
+    const workers = createHandWorkers({ ...options, leaseMs: config.LEASE_SECONDS * 1000 })
     const warn = (err: Error) => app.log.warn({ err }, 'checkins queue connection error')
     for (const queue of Object.values(queues)) queue.on('error', warn)
     for (const worker of Object.values(workers)) worker.on('error', warn)

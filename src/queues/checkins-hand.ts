@@ -31,16 +31,22 @@ export async function closeHandWorkers(workers: HandWorkers): Promise<void> {
   await Promise.all(Object.values(workers).map((w) => w.close()))
 }
 
-/** The first job each queue would hand out: highest priority, then oldest. */
+/**
+ * The languages whose queue has work, best first: by the job each would hand out next. BullMQ
+ * serves a queue's plain `wait` list (where a job returns after its lock expired) before its
+ * prioritized set, so such a job counts as most urgent; then priority, then age.
+ */
 export async function bestQueue(queues: CheckinsQueues, languages: Language[]): Promise<Language[]> {
   const heads = await Promise.all(
     languages.map(async (language) => {
-      const [job] = (await queues[language].getPrioritized(0, 0)) as (Job<CheckinJob> | undefined)[]
-      return { language, job }
+      const [waiting] = (await queues[language].getWaiting(0, 0)) as (Job<CheckinJob> | undefined)[]
+      if (waiting) return { language, rank: 0, timestamp: waiting.timestamp }
+      const [next] = (await queues[language].getPrioritized(0, 0)) as (Job<CheckinJob> | undefined)[]
+      return next ? { language, rank: next.priority, timestamp: next.timestamp } : null
     }),
   )
   return heads
-    .filter((h) => h.job)
-    .sort((a, b) => (a.job?.priority ?? 0) - (b.job?.priority ?? 0) || (a.job?.timestamp ?? 0) - (b.job?.timestamp ?? 0))
+    .filter((h) => h !== null)
+    .sort((a, b) => a.rank - b.rank || a.timestamp - b.timestamp)
     .map((h) => h.language)
 }

@@ -9,7 +9,7 @@ import { heldLease } from './tasks.js'
 type Deps = Pick<FastifyInstance, 'db' | 'checkins' | 'log' | 'twilio'> & {
   config: Pick<
     Config,
-    'LEASE_MINUTES' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'PUBLIC_BASE_URL' | 'TWILIO_FROM' | 'TWILIO_VOICE_FROM'
+    'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'PUBLIC_BASE_URL' | 'TWILIO_FROM' | 'TWILIO_VOICE_FROM'
   >
 }
 

@@ -11,11 +11,11 @@ import { CheckinJobSchema } from '../queues/checkins.js'
 import { bestQueue } from '../queues/checkins-hand.js'
 
 type Deps = Pick<FastifyInstance, 'db' | 'checkins' | 'log'> & {
-  config: Pick<Config, 'LEASE_MINUTES' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES'>
+  config: Pick<Config, 'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES'>
 }
 export type Task = TaskDetails & { leaseExpiresAt: string }
 
-const leaseMs = (deps: Deps) => deps.config.LEASE_MINUTES * 60_000
+const leaseMs = (deps: Deps) => deps.config.LEASE_SECONDS * 1000
 
 function assertCanWork(account: Account) {
   if (account.status !== 'approved') throw new AuthErrors.NOT_APPROVED()
@@ -58,7 +58,7 @@ export async function claim(deps: Deps, account: Account): Promise<Task | null> 
         queue: language,
         jobId: job.id as string,
         token,
-        leaseMinutes: deps.config.LEASE_MINUTES,
+        leaseSeconds: deps.config.LEASE_SECONDS,
       }),
     ).catch(async (err) => {
       // Not taken after all: give the job back before the error reaches the handler.
@@ -90,7 +90,7 @@ export async function getTask(deps: Deps, account: Account, reference: string): 
 
 export async function heartbeat(deps: Deps, account: Account, reference: string): Promise<Date> {
   const lease = await heldLease(deps, account, reference)
-  return extendLease(deps.db, lease.requestId, deps.config.LEASE_MINUTES)
+  return extendLease(deps.db, lease.requestId, deps.config.LEASE_SECONDS)
 }
 
 export async function release(deps: Deps, account: Account, reference: string): Promise<void> {
