@@ -1,77 +1,10 @@
-import { createServer } from 'node:net'
-import { pino } from 'pino'
 import t from 'tap'
-import { createFakeTwilio } from '../../dev/fake-twilio/server.js'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
-import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue } from '../../src/queues/notify.js'
-import { createTwilioClient } from '../../src/twilio/client.js'
-import { startNotifyWorker } from '../../workers/notify.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { coordinator, volunteer } from '../accounts-helper.js'
-import { build, requestBody, uniquePhone } from '../helper.js'
-
-const silent = pino({ level: 'silent' })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fn().catch(() => undefined)
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import { requestBody, uniquePhone, waitFor } from '../helper.js'
+import { stack } from '../twilio-helper.js'
 
 t.test('request in → claim → bridged call → outcome → each requester told once', async (t) => {
-  const port = await freePort()
-  const accountSid = `AC${'2'.repeat(32)}`
-  const authToken = 'flow-auth-token-123'
-  const fake = await createFakeTwilio({
-    accountSid,
-    authToken,
-    webhookBaseUrl: `http://127.0.0.1:${port}`,
-    autoStatusCallbacks: true,
-  })
-  t.teardown(() => fake.close())
-  const { app, config } = await build(t, {
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    TWILIO_ACCOUNT_SID: accountSid,
-    TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_BASE_URL: fake.url,
-    TWILIO_FROM: '+15005550006',
-    NOTIFY_RATE_PER_SECOND: 50,
-    NOTIFY_BACKOFF_MS: 50,
-  })
-  await app.listen({ host: '127.0.0.1', port })
-  const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const checkins = createCheckinsQueues(producer)
-  const notify = createNotifyQueue(producer)
-  const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: silent })
-  const worker = startNotifyWorker({
-    config,
-    db: app.db,
-    twilio: createTwilioClient(config),
-    log: silent,
-    connection: bullConnection(config, 'worker'),
-    prefix: config.BULLMQ_PREFIX,
-  })
-  await relay.start()
-  t.teardown(async () => {
-    await relay.stop()
-    await worker.close()
-    await closeCheckinsQueues(checkins)
-    await notify.close()
-  })
+  const { app, fake } = await stack(t)
 
   // Two siblings ask about the same mother: one by SMS-notification in Russian, one by a call in English.
   const mother = { name: 'Гульнара', phone: uniquePhone(), city: 'Шымкент' }

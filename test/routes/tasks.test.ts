@@ -9,7 +9,7 @@ import { createNotifyQueue } from '../../src/queues/notify.js'
 import { sweepLeases } from '../../workers/leases.js'
 import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { coordinator, volunteer } from '../accounts-helper.js'
-import { build, requestBody } from '../helper.js'
+import { build, requestBody, waitFor } from '../helper.js'
 
 const silent = pino({ level: 'silent' })
 
@@ -151,10 +151,10 @@ t.test('an expired lease returns the request, however often', async (t) => {
     const res = await claim(app, holder.headers)
     t.equal(res.json().task?.reference, reference, `round ${round + 1}: claimed`)
     // Abandoned: no heartbeat. The lock runs out, the stalled check returns the job.
-    await waitUntil(async () => {
+    await waitFor('the job back in the queue', async () => {
       const counts = await checkins.ru.getJobCounts('prioritized', 'wait')
       return (counts.prioritized ?? 0) + (counts.wait ?? 0) === 1
-    }, 10_000)
+    })
     await new Promise((r) => setTimeout(r, 100))
     await sweep()
     const late = await app.inject({
@@ -174,14 +174,6 @@ t.test('an expired lease returns the request, however often', async (t) => {
   )
   t.equal(rows[0].n, 3, 'each expiry is an event')
 })
-
-async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 t.test('outcomes: final ones notify every requester once; no answer retries, then unreachable', async (t) => {
   const { app, boss, submit, checkins } = await setup(t, { MAX_CALL_ATTEMPTS: 2, RETRY_DELAYS_MINUTES: [20, 60] })

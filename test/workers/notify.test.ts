@@ -1,83 +1,10 @@
-import { createServer } from 'node:net'
 import type { Job } from 'bullmq'
-import { pino } from 'pino'
-import t, { type Test } from 'tap'
-import { createFakeTwilio, type FakeTwilio } from '../../dev/fake-twilio/server.js'
-import type { Config } from '../../src/config.js'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
-import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue, type NotifyJob } from '../../src/queues/notify.js'
-import { createTwilioClient } from '../../src/twilio/client.js'
-import { createNotifyProcessor, startNotifyWorker } from '../../workers/notify.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
-import { build, requestBody, twilioPost, uniquePhone } from '../helper.js'
-
-const silent = pino({ level: 'silent' })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fn().catch(() => undefined)
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/**
- * The API listening on a real port, a fake Twilio that calls it back, and the worker side (relay
- * and notify worker) wired as in production, the twilio library pointed at the fake.
- */
-async function stack(t: Test, overrides: Partial<Config> = {}, options: { workers?: boolean } = {}) {
-  const port = await freePort()
-  const accountSid = `AC${'1'.repeat(32)}`
-  const authToken = 'test-auth-token-123'
-  const fake = await createFakeTwilio({
-    accountSid,
-    authToken,
-    webhookBaseUrl: `http://127.0.0.1:${port}`,
-    autoStatusCallbacks: true,
-  })
-  t.teardown(() => fake.close())
-  const { app, config } = await build(t, {
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    TWILIO_ACCOUNT_SID: accountSid,
-    TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_BASE_URL: fake.url,
-    TWILIO_FROM: '+15005550006',
-    TWILIO_TIMEOUT_MS: 500,
-    NOTIFY_BACKOFF_MS: 50,
-    NOTIFY_RATE_PER_SECOND: 50,
-    ...overrides,
-  })
-  await app.listen({ host: '127.0.0.1', port })
-  const twilio = createTwilioClient(config)
-  const deps = { config, db: app.db, twilio, log: silent }
-  if (options.workers !== false) {
-    const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-    const checkins = createCheckinsQueues(producer)
-    const notify = createNotifyQueue(producer)
-    const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: silent })
-    const worker = startNotifyWorker({ ...deps, connection: bullConnection(config, 'worker'), prefix: config.BULLMQ_PREFIX })
-    await relay.start()
-    t.teardown(async () => {
-      await relay.stop()
-      await worker.close()
-      await closeCheckinsQueues(checkins)
-      await notify.close()
-    })
-  }
-  return { app, config, fake, deps }
-}
+import t from 'tap'
+import type { FakeTwilio } from '../../dev/fake-twilio/server.js'
+import type { NotifyJob } from '../../src/queues/notify.js'
+import { createNotifyProcessor } from '../../workers/notify.js'
+import { requestBody, twilioPost, uniquePhone, waitFor } from '../helper.js'
+import { stack } from '../twilio-helper.js'
 
 async function notificationOf(app: Awaited<ReturnType<typeof stack>>['app'], reference: string) {
   const { rows } = await app.db.query(

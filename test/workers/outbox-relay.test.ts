@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -10,19 +9,9 @@ import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/chec
 import { bullConnection } from '../../src/queues/connection.js'
 import { createNotifyQueue } from '../../src/queues/notify.js'
 import { createOutboxRelay } from '../../workers/outbox-relay.js'
-import { build, requestBody } from '../helper.js'
+import { build, freePort, requestBody, waitFor } from '../helper.js'
 
 const silent = pino({ level: 'silent' })
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fn().catch(() => undefined)
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 function startRelay(t: Test, config: Config, db: import('pg').Pool) {
   const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
@@ -128,15 +117,6 @@ t.test('two relays share the outbox without double work', async (t) => {
   t.equal(await a.checkins.kk.count(), 40)
   t.equal(await a.notify.count(), 40)
 })
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function startRedis(port: number): ChildProcess {
   const dir = mkdtempSync(join(tmpdir(), 'bailanys-redis-'))
