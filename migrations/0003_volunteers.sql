@@ -94,6 +94,9 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_request ON attempts (request_id, id);
 
+-- A language chosen with LANG beats the one guessed from a message's words.
+ALTER TABLE sms_senders ADD COLUMN chosen boolean NOT NULL DEFAULT false;
+
 -- A volunteer's short message to the requester rides on the outcome notification (read out on a
 -- call; a second SMS of its own, kind 'message', for SMS requesters, so each SMS fits two segments).
 ALTER TABLE notifications ADD COLUMN message text;
@@ -112,6 +115,7 @@ ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check CHECK (kind IN (
   'received', 'reached_safe', 'reached_needs_help', 'wrong_number', 'unreachable', 'cancelled'));
 ALTER TABLE notifications DROP COLUMN message;
+ALTER TABLE sms_senders DROP COLUMN chosen;
 CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('bailanys_outbox', TG_TABLE_SCHEMA);

@@ -47,16 +47,17 @@ export async function saveConversation(client: Client, phone: string, conversati
   )
 }
 
-export async function senderLanguage(client: Client, phone: string): Promise<Language | undefined> {
-  const { rows } = await client.query('SELECT language FROM sms_senders WHERE phone = $1', [phone])
-  return rows[0]?.language
+/** The language a number uses: `chosen` when it sent LANG, otherwise guessed from its words. */
+export async function senderLanguage(client: Client, phone: string): Promise<{ language: Language; chosen: boolean } | undefined> {
+  const { rows } = await client.query('SELECT language, chosen FROM sms_senders WHERE phone = $1', [phone])
+  return rows[0]
 }
 
-export async function setSenderLanguage(client: Client, phone: string, language: Language): Promise<void> {
+export async function setSenderLanguage(client: Client, phone: string, language: Language, chosen = true): Promise<void> {
   await client.query(
-    `INSERT INTO sms_senders (phone, language) VALUES ($1, $2)
-     ON CONFLICT (phone) DO UPDATE SET language = $2, updated_at = now()`,
-    [phone, language],
+    `INSERT INTO sms_senders (phone, language, chosen) VALUES ($1, $2, $3)
+     ON CONFLICT (phone) DO UPDATE SET language = $2, chosen = $3, updated_at = now()`,
+    [phone, language, chosen],
   )
   await client.query('UPDATE sms_conversations SET language = $2 WHERE phone = $1', [phone, language])
 }

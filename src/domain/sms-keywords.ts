@@ -65,13 +65,16 @@ export function parseCommand(body: string): Command {
   return { kind: 'text', text: body.trim() }
 }
 
+// Keywords that name their language though written in plain Cyrillic.
+const KAZAKH_KEYWORDS = /^(БАС ТАРТУ|БАСТАУ|КӨМЕК|КҮЙ|АНЫҚТАМА|ТІЛ)(\s|$)/u
+
 const KAZAKH_ONLY = /[әғқңөұүһіӘҒҚҢӨҰҮҺІ]/
 const CYRILLIC = /[\u0400-\u04FF]/
 const LATIN = /[A-Za-z]/
 
 /** Kazakh-specific letters → kk, other Cyrillic → ru, Latin → en; nothing to go on → undefined. */
 export function detectLanguage(text: string): Language | undefined {
-  if (KAZAKH_ONLY.test(text)) return 'kk'
+  if (KAZAKH_ONLY.test(text) || KAZAKH_KEYWORDS.test(text.trim().toUpperCase())) return 'kk'
   if (CYRILLIC.test(text)) return 'ru'
   if (LATIN.test(text)) return 'en'
   return undefined

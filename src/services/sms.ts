@@ -125,7 +125,12 @@ export async function handleInboundSms(
       const locked = await lockConversation(client, phone)
       const expired = locked !== null && locked.idleSeconds > deps.config.SMS_IDLE_MINUTES * 60
       const conversation = locked && !expired ? locked.conversation : null
-      const language = conversation?.language ?? (await senderLanguage(client, phone)) ?? detectLanguage(sms.body) ?? 'ru'
+      const saved = await senderLanguage(client, phone)
+      const detected = detectLanguage(sms.body)
+      // A conversation keeps its language; otherwise LANG's choice, else this message's words,
+      // else the last words we understood (a bare number or code says nothing).
+      const language = conversation?.language ?? (saved?.chosen ? saved.language : (detected ?? saved?.language)) ?? 'ru'
+      if (!saved?.chosen && detected && detected !== saved?.language) await setSenderLanguage(client, phone, detected, false)
       const ctx: Ctx = { client, deps, phone, language, conversation }
       if (command.kind === 'stop' || command.kind === 'start') {
         await setOptOut(client, phone, command.kind === 'stop')

@@ -211,3 +211,30 @@ t.test('the fallback URL answers without the database', async (t) => {
   t.equal(res.statusCode, 200)
   t.match(res.body, /қайта жіберіңіз/)
 })
+
+t.test('a sibling by SMS joins the open request; their cancel only takes them off it', async (t) => {
+  const relativePhone = uniquePhone()
+  const web = await app.inject({
+    method: 'POST',
+    url: '/api/v1/requests',
+    payload: {
+      requester: { name: 'Асель', phone: uniquePhone(), language: 'ru', notifyVia: 'sms' },
+      relative: { name: 'Папа', phone: relativePhone, city: 'Актобе' },
+      consent: true,
+    },
+  })
+  const reference = web.json().reference as string
+  const phone = uniquePhone()
+  await sms(phone, `${relativePhone} Әкем Ақтөбе`)
+  const joined = await sms(phone, '0')
+  t.match(joined, `${reference.slice(0, 4)}-${reference.slice(4)}`, 'the same reference')
+  t.match(joined, /қабылданды/, 'told as a new request would be, in Kazakh')
+  t.match(await sms(phone, 'БАС ТАРТУ'), /тоқтатылды/)
+  const { rows } = await app.db.query('SELECT status, relative_other_names FROM requests WHERE reference = $1', [reference])
+  t.match(rows[0], { status: 'received', relative_other_names: ['Әкем'] }, 'still open for the first requester')
+  const left = await app.db.query(
+    'SELECT count(*)::int AS n FROM request_requesters q JOIN requests r ON r.id = q.request_id WHERE r.reference = $1',
+    [reference],
+  )
+  t.equal(left.rows[0].n, 1)
+})
