@@ -48,7 +48,10 @@ export async function saveConversation(client: Client, phone: string, conversati
 }
 
 /** The language a number uses: `chosen` when it sent LANG, otherwise guessed from its words. */
-export async function senderLanguage(client: Client, phone: string): Promise<{ language: Language; chosen: boolean } | undefined> {
+export async function senderLanguage(
+  client: Client,
+  phone: string,
+): Promise<{ language: Language; chosen: boolean } | undefined> {
   const { rows } = await client.query('SELECT language, chosen FROM sms_senders WHERE phone = $1', [phone])
   return rows[0]
 }
