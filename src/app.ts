@@ -11,10 +11,13 @@ import { Errors } from './errors.js'
 import { loggerOptions } from './logger.js'
 import auth from './plugins/auth.js'
 import db from './plugins/db.js'
+import metrics from './plugins/metrics.js'
 import problems from './plugins/problems.js'
 import queues from './plugins/queues.js'
 import redis from './plugins/redis.js'
 import authRoutes from './routes/accounts/auth.js'
+import bullBoard from './routes/admin/bull-board.js'
+import exportsRoutes from './routes/exports/index.js'
 import volunteers from './routes/accounts/volunteers.js'
 import health from './routes/health/index.js'
 import intake from './routes/intake/index.js'
@@ -42,6 +45,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(redis, { config })
   await fastify.register(queues, { config })
   await fastify.register(auth)
+  await fastify.register(metrics, { config })
   await fastify.register(rateLimit, {
     global: false,
     redis: fastify.redis,
@@ -56,6 +60,8 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(authRoutes, { config })
   await fastify.register(volunteers, { config })
   await fastify.register(tasks, { config })
+  await fastify.register(exportsRoutes, { config })
+  await fastify.register(bullBoard, { config })
 }
 
 /** Builds the Fastify instance around the app (the server and the tests both use this). */

@@ -70,6 +70,10 @@ export const ConfigSchema = z.object({
     .regex(/^\d+(,\d+)*$/, 'must be minutes separated by commas, like 20,60,180')
     .default('20,60,180')
     .transform((s) => s.split(',').map(Number)),
+  /** Minutes a request may wait in the queue before it is escalated (raised once). Default 120. */
+  ESCALATE_AFTER_MINUTES: int(1, 7 * 24 * 60).default(120),
+  /** Bearer token that opens GET /metrics to Prometheus. Unset: /metrics answers 404. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days after closing a request that its personal data is purged. Default 30. */
