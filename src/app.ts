@@ -17,6 +17,8 @@ import queues from './plugins/queues.js'
 import redis from './plugins/redis.js'
 import authRoutes from './routes/accounts/auth.js'
 import bullBoard from './routes/admin/bull-board.js'
+import backlog from './routes/backlog/index.js'
+import coordination from './routes/coordination/index.js'
 import exportsRoutes from './routes/exports/index.js'
 import volunteers from './routes/accounts/volunteers.js'
 import health from './routes/health/index.js'
@@ -60,6 +62,8 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(authRoutes, { config })
   await fastify.register(volunteers, { config })
   await fastify.register(tasks, { config })
+  await fastify.register(backlog, { config })
+  await fastify.register(coordination, { config })
   await fastify.register(exportsRoutes, { config })
   await fastify.register(bullBoard, { config })
 }

@@ -6,6 +6,8 @@ import createError from '@fastify/error'
  */
 export const Errors = {
   NOT_FOUND: createError('APP_ERR_NOT_FOUND', 'No such request, or the phone does not match it', 404),
+  /** A field error found by hand rather than by the schema; carries `fieldErrors`. */
+  FIELD: createError('APP_ERR_VALIDATION', 'The request has invalid fields', 400),
   ROUTE_NOT_FOUND: createError('APP_ERR_ROUTE_NOT_FOUND', 'Route %s %s not found', 404),
   RATE_LIMITED: createError('APP_ERR_RATE_LIMITED', '%s', 429),
   IDEMPOTENCY_KEY_REUSED: createError(
@@ -43,4 +45,14 @@ export const TaskErrors = {
   NO_LEASE: createError('APP_ERR_NO_LEASE', 'You do not hold this task (its lease ended or it was never yours)', 409),
   TASK_NOT_FOUND: createError('APP_ERR_TASK_NOT_FOUND', 'No such task', 404),
   CALL_FAILED: createError('APP_ERR_CALL_FAILED', 'The call could not be started; call from your own phone or try again', 502),
+} as const
+
+/** Errors of coordinators' actions. */
+export const CoordinationErrors = {
+  REQUEST_NOT_FOUND: createError('APP_ERR_REQUEST_NOT_FOUND', 'No such request', 404),
+  NOT_OPEN: createError('APP_ERR_NOT_OPEN', 'This request is not open (it is %s)', 409),
+  NOT_CLOSED: createError('APP_ERR_NOT_CLOSED', 'Only a closed request can be put back in the queue (it is %s)', 409),
+  RELATIVE_HAS_OPEN_REQUEST: createError('APP_ERR_RELATIVE_HAS_OPEN_REQUEST', 'The relative has another open request: merge instead', 409),
+  SAME_REQUEST: createError('APP_ERR_SAME_REQUEST', 'A request cannot be merged into itself', 400),
+  NO_LEASE_TO_END: createError('APP_ERR_NO_LEASE_TO_END', 'Nobody holds this request', 409),
 } as const

@@ -52,6 +52,15 @@ const TOPICS: Record<string, TopicHandler> = {
         await job.changePriority({ priority: r.priority })
     }
   },
+  // A closed request put back by a coordinator: its finished job makes way for a fresh one.
+  'checkins.requeue': async (_client, deps, rows) => {
+    for (const r of rows) {
+      const queue = deps.checkins[r.language ?? 'ru']
+      const jobId = checkinJobId(String(r.requestId))
+      await queue.remove(jobId)
+      await queue.add('checkin', CheckinJobSchema.parse({ requestId: r.requestId }), { jobId, priority: r.priority ?? undefined })
+    }
+  },
   'notify.send': async (_client, deps, rows) => {
     const options = notifyJobOptions(deps.config)
     await deps.notify.addBulk(

@@ -17,7 +17,7 @@ export type Account = {
   available: boolean
 }
 
-const COLUMNS = 'id::text, role, name, phone, email, languages, status, available'
+const COLUMNS = 'a.id::text, a.role, a.name, a.phone, a.email, a.languages, a.status, a.available'
 
 /** A new account; null when the phone or email is already taken. */
 export async function insertAccount(
@@ -33,7 +33,7 @@ export async function insertAccount(
   },
 ): Promise<Account | null> {
   const { rows } = await db.query<Account>(
-    `INSERT INTO accounts (role, name, phone, email, password_hash, languages, status)
+    `INSERT INTO accounts AS a (role, name, phone, email, password_hash, languages, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
     [account.role, account.name, account.phone, account.email ?? null, account.passwordHash, account.languages, account.status],
   )
@@ -41,7 +41,7 @@ export async function insertAccount(
 }
 
 export async function findAccount(db: Queryable, id: string): Promise<Account | null> {
-  const { rows } = await db.query<Account>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id])
+  const { rows } = await db.query<Account>(`SELECT ${COLUMNS} FROM accounts a WHERE id = $1`, [id])
   return rows[0] ?? null
 }
 
@@ -51,7 +51,7 @@ export async function findForLogin(
   login: { phone?: string; email?: string },
 ): Promise<(Account & { passwordHash: string }) | null> {
   const { rows } = await db.query(
-    `SELECT ${COLUMNS}, password_hash AS "passwordHash" FROM accounts WHERE phone = $1 OR lower(email) = lower($2)`,
+    `SELECT ${COLUMNS}, password_hash AS "passwordHash" FROM accounts a WHERE phone = $1 OR lower(email) = lower($2)`,
     [login.phone ?? null, login.email ?? null],
   )
   return rows[0] ?? null
@@ -59,7 +59,7 @@ export async function findForLogin(
 
 export async function setStatus(db: Queryable, id: string, status: AccountStatus): Promise<Account | null> {
   const { rows } = await db.query<Account>(
-    `UPDATE accounts SET status = $2, available = CASE WHEN $2 = 'approved' THEN available ELSE false END, updated_at = now()
+    `UPDATE accounts AS a SET status = $2, available = CASE WHEN $2 = 'approved' THEN available ELSE false END, updated_at = now()
      WHERE id = $1 AND role = 'volunteer' RETURNING ${COLUMNS}`,
     [id, status],
   )
@@ -68,7 +68,7 @@ export async function setStatus(db: Queryable, id: string, status: AccountStatus
 
 export async function setAvailable(db: Queryable, id: string, available: boolean): Promise<Account | null> {
   const { rows } = await db.query<Account>(
-    `UPDATE accounts SET available = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    `UPDATE accounts AS a SET available = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, available],
   )
   return rows[0] ?? null
@@ -85,4 +85,22 @@ export async function audit(
     event.requestId ?? null,
     event.data ?? {},
   ])
+}
+
+export async function listVolunteers(db: Queryable): Promise<(Account & { holding: number })[]> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS}, (SELECT count(*)::int FROM leases l WHERE l.account_id = a.id) AS holding
+     FROM accounts a WHERE role = 'volunteer' ORDER BY status, name LIMIT 1000`,
+  )
+  return rows
+}
+
+/** Edits a volunteer's name, email or languages; null when there is no such volunteer. */
+export async function editVolunteer(db: Queryable, id: string, edit: { name?: string; email?: string; languages?: Language[] }): Promise<Account | null> {
+  const { rows } = await db.query<Account>(
+    `UPDATE accounts AS a SET name = coalesce($2, name), email = coalesce($3, email), languages = coalesce($4, languages), updated_at = now()
+     WHERE id = $1 AND role = 'volunteer' RETURNING ${COLUMNS}`,
+    [id, edit.name ?? null, edit.email ?? null, edit.languages ?? null],
+  )
+  return rows[0] ?? null
 }

@@ -111,3 +111,9 @@ export async function overdueLeases(db: Queryable): Promise<Lease[]> {
   const { rows } = await db.query(`SELECT ${LEASE_COLUMNS} FROM leases l WHERE l.expires_at < now() LIMIT 500`)
   return rows
 }
+
+/** Whoever holds a request's lease, by reference. */
+export async function findLeaseOf(db: Queryable, reference: string): Promise<Lease | null> {
+  const { rows } = await db.query(`SELECT ${LEASE_COLUMNS} FROM leases l JOIN requests r ON r.id = l.request_id WHERE r.reference = $1`, [reference])
+  return rows[0] ?? null
+}

@@ -12,6 +12,7 @@ export type NotificationKind =
   | 'unreachable'
   | 'cancelled'
   | 'message'
+  | 'merged'
 export type NotificationStatus = 'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'suppressed'
 
 /** Statuses after which nothing is sent again for a notification. */

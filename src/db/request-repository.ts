@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { nameKey } from '../domain/names.js'
 import { type Flags, priorityFromFlags } from '../domain/priority.js'
 import type { Language, RequestState } from '../domain/request-states.js'
 import type { Db } from './pool.js'
@@ -26,8 +27,8 @@ const INSERT_REQUEST = `
 WITH r AS (
   INSERT INTO requests (reference, requester_name, requester_phone, requester_language, notify_via,
     relative_name, relative_phone, relative_alt_phone, relative_city, city_key, relative_address,
-    relative_notes, flag_elderly, flag_medical, flag_children, flag_disability, priority, source)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    relative_notes, flag_elderly, flag_medical, flag_children, flag_disability, priority, source, relative_name_key)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
   ON CONFLICT DO NOTHING
   RETURNING id, reference, status
 ), q AS (
@@ -72,6 +73,7 @@ export async function insertRequest(db: Queryable, req: NewRequest): Promise<Req
     f.disability,
     req.priority,
     req.source,
+    nameKey(r.name),
   ])
   return rows[0] ?? null
 }

@@ -40,6 +40,8 @@ export default fp(
       if (hasZodFastifySchemaValidationErrors(err)) {
         const errors = err.validation.flatMap((v) => fieldErrors(err.validationContext, v))
         body = problem(400, 'APP_ERR_VALIDATION', 'The request has invalid fields', { errors })
+      } else if (err.code === 'APP_ERR_VALIDATION' && Array.isArray((err as { fieldErrors?: unknown }).fieldErrors)) {
+        body = problem(400, err.code, err.message, { errors: (err as unknown as { fieldErrors: FieldError[] }).fieldErrors })
       } else if (err.code && CLIENT_ERRORS[err.code]) {
         const known = CLIENT_ERRORS[err.code] as { status: number; title: string }
         body = problem(known.status, err.code, known.title)

@@ -72,10 +72,29 @@ export const RequestStatusSchema = z.object({
 })
 export type RequestStatus = z.infer<typeof RequestStatusSchema>
 
+/** What a coordinator reads of one request (audited): details, requesters, attempts, notifications, history. */
+export const CoordinatorRequestSchema = z.looseObject({
+  id: z.string(),
+  reference: z.string(),
+  status: z.enum(REQUEST_STATES),
+  relative: z.looseObject({}),
+  requesters: z.array(z.looseObject({})),
+  callAttempts: z.array(z.looseObject({})),
+  notifications: z.array(z.looseObject({})),
+  events: z.array(z.looseObject({})),
+})
+
 export const RequestStatusRoute = {
   tags: ['requests'],
-  summary: "A request's status, for its requester",
+  summary: "A request's status for its requester (with ?phone), or in full for a coordinator (with a session, audited)",
   params: z.object({ reference: z.string().max(32) }),
-  querystring: z.object({ phone: z.string().min(1, 'is required').max(32) }),
-  response: { 200: RequestStatusSchema, 400: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema },
+  querystring: z.object({ phone: z.string().min(1, 'is required').max(32).optional() }),
+  response: {
+    200: z.union([CoordinatorRequestSchema, RequestStatusSchema]),
+    400: ProblemSchema,
+    401: ProblemSchema,
+    403: ProblemSchema,
+    404: ProblemSchema,
+    429: ProblemSchema,
+  },
 }

@@ -39,6 +39,8 @@ t.test('migrate is idempotent and the pending list follows it', async (t) => {
       'opt_outs',
       'outbox',
       'pgmigrations',
+      'request_count_deltas',
+      'request_counts',
       'request_events',
       'request_requesters',
       'requests',

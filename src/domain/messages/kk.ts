@@ -43,6 +43,7 @@ export const kk: Record<MessageKey, string> = {
   'notify.wrong_number': 'Bailanys {reference}: нөмір қате. Тексеріп, жаңа өтінім жіберіңіз.',
   'notify.unreachable': 'Bailanys {reference}: бірнеше рет қоңырау шалдық, бірақ туысыңызбен хабарласа алмадық.',
   'notify.message': '{reference}: {message}',
+  'notify.merged': 'Bailanys: өтініміңіз сол адам туралы {reference} өтінімімен біріктірілді. Нәтижесін хабарлаймыз.',
   'notify.cancelled': 'Bailanys {reference}: өтінім тоқтатылды.',
   'voice.pressOne': 'Қайта тыңдау үшін 1-ді басыңыз.',
   'voice.connecting': 'Bailanys: сізді отбасымен қосып жатырмыз. Күте тұрыңыз.',

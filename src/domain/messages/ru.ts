@@ -42,6 +42,7 @@ export const ru: Record<MessageKey, string> = {
   'notify.wrong_number': 'Bailanys {reference}: номер неверный. Проверьте его и отправьте новую заявку.',
   'notify.unreachable': 'Bailanys {reference}: мы звонили несколько раз, но не дозвонились до вашего родного.',
   'notify.message': '{reference}: {message}',
+  'notify.merged': 'Bailanys: ваша заявка объединена с заявкой {reference} о том же человеке. Итог сообщим.',
   'notify.cancelled': 'Bailanys {reference}: заявка отменена.',
   'voice.pressOne': 'Нажмите 1, чтобы прослушать ещё раз.',
   'voice.connecting': 'Bailanys: соединяем вас с семьёй. Подождите, пожалуйста.',

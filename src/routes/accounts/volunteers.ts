@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Config } from '../../config.js'
-import { type Account, audit, insertAccount, setAvailable, setStatus } from '../../db/account-repository.js'
+import { type Account, audit, editVolunteer, insertAccount, listVolunteers, setAvailable, setStatus } from '../../db/account-repository.js'
 import { leasesOfAccount } from '../../db/lease-repository.js'
 import { revokeAllSessions } from '../../db/session-repository.js'
 import { AuthErrors } from '../../errors.js'
-import { AccountSchema, AvailabilityRoute, CreateVolunteerRoute, VolunteerIdParams } from '../../schemas/accounts.js'
+import { AccountSchema, AvailabilityRoute, CreateVolunteerRoute, EditVolunteerRoute, VolunteerIdParams } from '../../schemas/accounts.js'
 import { hashPassword } from '../../services/auth.js'
 import { endLeaseNow } from '../../services/tasks.js'
 
