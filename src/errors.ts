@@ -52,7 +52,11 @@ export const CoordinationErrors = {
   REQUEST_NOT_FOUND: createError('APP_ERR_REQUEST_NOT_FOUND', 'No such request', 404),
   NOT_OPEN: createError('APP_ERR_NOT_OPEN', 'This request is not open (it is %s)', 409),
   NOT_CLOSED: createError('APP_ERR_NOT_CLOSED', 'Only a closed request can be put back in the queue (it is %s)', 409),
-  RELATIVE_HAS_OPEN_REQUEST: createError('APP_ERR_RELATIVE_HAS_OPEN_REQUEST', 'The relative has another open request: merge instead', 409),
+  RELATIVE_HAS_OPEN_REQUEST: createError(
+    'APP_ERR_RELATIVE_HAS_OPEN_REQUEST',
+    'The relative has another open request: merge instead',
+    409,
+  ),
   SAME_REQUEST: createError('APP_ERR_SAME_REQUEST', 'A request cannot be merged into itself', 400),
   NO_LEASE_TO_END: createError('APP_ERR_NO_LEASE_TO_END', 'Nobody holds this request', 409),
 } as const

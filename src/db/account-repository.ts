@@ -96,7 +96,11 @@ export async function listVolunteers(db: Queryable): Promise<(Account & { holdin
 }
 
 /** Edits a volunteer's name, email or languages; null when there is no such volunteer. */
-export async function editVolunteer(db: Queryable, id: string, edit: { name?: string; email?: string; languages?: Language[] }): Promise<Account | null> {
+export async function editVolunteer(
+  db: Queryable,
+  id: string,
+  edit: { name?: string; email?: string; languages?: Language[] },
+): Promise<Account | null> {
   const { rows } = await db.query<Account>(
     `UPDATE accounts AS a SET name = coalesce($2, name), email = coalesce($3, email), languages = coalesce($4, languages), updated_at = now()
      WHERE id = $1 AND role = 'volunteer' RETURNING ${COLUMNS}`,

@@ -27,7 +27,10 @@ const toMap = (rows: { key: string; n: number }[]) => Object.fromEntries(rows.ma
  * a million requests: state counts from the maintained counters, the waiting set from its
  * partial index, recent activity from time indexes.
  */
-export async function backlogSummary(db: Db, options: { escalateAfterMinutes: number; leaseWarnSeconds: number }): Promise<BacklogSummary> {
+export async function backlogSummary(
+  db: Db,
+  options: { escalateAfterMinutes: number; leaseWarnSeconds: number },
+): Promise<BacklogSummary> {
   const [counts, waiting, groups, leases, recent, volunteers, notifications] = await Promise.all([
     db.query<{ status: RequestState; n: number }>(
       `SELECT status, sum(n)::int AS n FROM (
@@ -37,7 +40,7 @@ export async function backlogSummary(db: Db, options: { escalateAfterMinutes: nu
     db.query(
       `SELECT count(*)::int AS total,
               coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest,
-              coalesce(extract(epoch FROM now() - percentile_cont(0.5) WITHIN GROUP (ORDER BY created_at)), 0)::float8 AS median,
+              coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM now() - created_at)), 0)::float8 AS median,
               count(escalated_at)::int AS escalated,
               count(*) FILTER (WHERE created_at < now() - make_interval(mins => $1))::int AS past
        FROM requests WHERE status IN ('received', 'queued')`,

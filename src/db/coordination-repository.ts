@@ -31,7 +31,17 @@ export async function listRequests(db: Queryable, f: RequestFilters) {
        AND ($6::int IS NULL OR r.created_at >= now() - make_interval(mins => $6))
        AND ($7::text IS NULL OR r.reference LIKE $7 || '%') AND ($8::bigint IS NULL OR r.id < $8)
      ORDER BY r.id DESC LIMIT $9`,
-    [f.state ?? null, f.city ?? null, f.language ?? null, f.priority ?? null, f.minAgeMinutes ?? null, f.maxAgeMinutes ?? null, f.reference ?? null, f.cursor ?? null, f.limit + 1],
+    [
+      f.state ?? null,
+      f.city ?? null,
+      f.language ?? null,
+      f.priority ?? null,
+      f.minAgeMinutes ?? null,
+      f.maxAgeMinutes ?? null,
+      f.reference ?? null,
+      f.cursor ?? null,
+      f.limit + 1,
+    ],
   )
   const items = rows.slice(0, f.limit).map(({ elderly, medical, children, disability, ...r }) => ({
     ...r,
@@ -48,7 +58,10 @@ export async function requestForCoordinator(db: Queryable, reference: string) {
   const r = rows[0]
   if (!r) return null
   const [requesters, attempts, notifications, events] = await Promise.all([
-    db.query('SELECT phone, name, language, notify_via AS "notifyVia", created_at AS "linkedAt" FROM request_requesters WHERE request_id = $1 ORDER BY created_at', [r.id]),
+    db.query(
+      'SELECT phone, name, language, notify_via AS "notifyVia", created_at AS "linkedAt" FROM request_requesters WHERE request_id = $1 ORDER BY created_at',
+      [r.id],
+    ),
     db.query(
       `SELECT a.id::text, a.account_id::text AS "volunteerId", a.outcome, a.needs, a.message_to_requester AS "messageToRequester", a.note,
               a.call_status AS "callStatus", a.dial_status AS "dialStatus", a.call_duration AS "callDuration", a.started_at AS "startedAt", a.finished_at AS "finishedAt"
@@ -96,12 +109,20 @@ export async function requestForCoordinator(db: Queryable, reference: string) {
 }
 
 /** Locks a request by reference for a coordinator's action. */
-export async function lockRequest(client: pg.PoolClient, reference: string): Promise<{ id: string; status: RequestState; priority: number } | null> {
-  const { rows } = await client.query('SELECT id::text, status, priority FROM requests WHERE reference = $1 FOR UPDATE', [reference])
+export async function lockRequest(
+  client: pg.PoolClient,
+  reference: string,
+): Promise<{ id: string; status: RequestState; priority: number } | null> {
+  const { rows } = await client.query('SELECT id::text, status, priority FROM requests WHERE reference = $1 FOR UPDATE', [
+    reference,
+  ])
   return rows[0] ?? null
 }
 
-export async function coordinatorEvent(db: Queryable, e: { requestId: string; type: string; actorId: string; from?: string; to?: string; data?: object }) {
+export async function coordinatorEvent(
+  db: Queryable,
+  e: { requestId: string; type: string; actorId: string; from?: string; to?: string; data?: object },
+) {
   await db.query(
     `INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id, data) VALUES ($1, $2, $3, $4, 'coordinator', $5, $6)`,
     [e.requestId, e.type, e.from ?? null, e.to ?? null, e.actorId, e.data ?? {}],
@@ -110,7 +131,10 @@ export async function coordinatorEvent(db: Queryable, e: { requestId: string; ty
 
 export async function setPriority(client: pg.PoolClient, requestId: string, priority: number): Promise<void> {
   await client.query('UPDATE requests SET priority = $2, updated_at = now() WHERE id = $1', [requestId, priority])
-  await client.query(`INSERT INTO outbox (topic, request_id, payload) VALUES ('checkins.priority', $1, $2)`, [requestId, { priority }])
+  await client.query(`INSERT INTO outbox (topic, request_id, payload) VALUES ('checkins.priority', $1, $2)`, [
+    requestId,
+    { priority },
+  ])
 }
 
 /** Puts a closed request back in the queue with a fresh job (the old one is finished). */
@@ -124,7 +148,10 @@ export async function reopen(client: pg.PoolClient, requestId: string): Promise<
  * the surviving reference), its relative's name is kept among the other names, and it closes as
  * `duplicate`.
  */
-export async function mergeInto(client: pg.PoolClient, m: { fromId: string; intoId: string; actorId: string; fromStatus: RequestState }) {
+export async function mergeInto(
+  client: pg.PoolClient,
+  m: { fromId: string; intoId: string; actorId: string; fromStatus: RequestState },
+) {
   const moved = await client.query(
     `INSERT INTO request_requesters (request_id, phone, name, language, notify_via)
      SELECT $2, phone, name, language, notify_via FROM request_requesters WHERE request_id = $1 AND phone IS NOT NULL
@@ -141,8 +168,20 @@ export async function mergeInto(client: pg.PoolClient, m: { fromId: string; into
     [m.fromId, m.intoId],
   )
   await client.query(`UPDATE requests SET status = 'duplicate', closed_at = now(), updated_at = now() WHERE id = $1`, [m.fromId])
-  await coordinatorEvent(client, { requestId: m.fromId, type: 'merged', actorId: m.actorId, from: m.fromStatus, to: 'duplicate', data: { into: m.intoId } })
-  await coordinatorEvent(client, { requestId: m.intoId, type: 'merged_in', actorId: m.actorId, data: { from: m.fromId, requesters: moved.rowCount } })
+  await coordinatorEvent(client, {
+    requestId: m.fromId,
+    type: 'merged',
+    actorId: m.actorId,
+    from: m.fromStatus,
+    to: 'duplicate',
+    data: { into: m.intoId },
+  })
+  await coordinatorEvent(client, {
+    requestId: m.intoId,
+    type: 'merged_in',
+    actorId: m.actorId,
+    data: { from: m.fromId, requesters: moved.rowCount },
+  })
   for (const { phone } of moved.rows) await addNotification(client, { requestId: m.intoId, kind: 'merged', phone })
 }
 

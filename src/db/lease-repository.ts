@@ -114,6 +114,9 @@ export async function overdueLeases(db: Queryable): Promise<Lease[]> {
 
 /** Whoever holds a request's lease, by reference. */
 export async function findLeaseOf(db: Queryable, reference: string): Promise<Lease | null> {
-  const { rows } = await db.query(`SELECT ${LEASE_COLUMNS} FROM leases l JOIN requests r ON r.id = l.request_id WHERE r.reference = $1`, [reference])
+  const { rows } = await db.query(
+    `SELECT ${LEASE_COLUMNS} FROM leases l JOIN requests r ON r.id = l.request_id WHERE r.reference = $1`,
+    [reference],
+  )
   return rows[0] ?? null
 }

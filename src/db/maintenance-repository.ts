@@ -9,7 +9,7 @@ export async function purgeClosedRequests(db: Db, retentionDays: number): Promis
     `WITH purged AS (
        UPDATE requests SET requester_name = NULL, requester_phone = NULL, relative_name = NULL,
          relative_phone = NULL, relative_alt_phone = NULL, relative_city = NULL, relative_address = NULL,
-         relative_notes = NULL, purged_at = now()
+         relative_notes = NULL, relative_name_key = NULL, relative_other_names = '{}', purged_at = now()
        WHERE closed_at < now() - make_interval(days => $1) AND purged_at IS NULL
        RETURNING id
      ), requesters AS (

@@ -64,7 +64,11 @@ export const EditVolunteerRoute = {
     .strictObject({
       name: requiredText(100).optional(),
       email: z.email('must be an email address').max(200).optional(),
-      languages: z.array(z.enum(LANGUAGES, { error: 'must be kk, ru or en' })).min(1, 'needs at least one language').max(3).optional(),
+      languages: z
+        .array(z.enum(LANGUAGES, { error: 'must be kk, ru or en' }))
+        .min(1, 'needs at least one language')
+        .max(3)
+        .optional(),
     })
     .refine((b) => Object.keys(b).length > 0, 'give at least one of name, email, languages'),
   response: { 200: AccountSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },

@@ -27,7 +27,7 @@ t.test('closed requests lose their personal data after the retention period, cou
   t.same(await runMaintenance(deps), { purged: 0 }, 'once only')
   const { rows } = await app.db.query(
     `SELECT reference, requester_name, requester_phone, relative_name, relative_phone, relative_address, relative_notes,
-            relative_city, city_key, status, flag_elderly, purged_at IS NOT NULL AS purged
+            relative_city, relative_name_key, relative_other_names, city_key, status, flag_elderly, purged_at IS NOT NULL AS purged
      FROM requests ORDER BY id`,
   )
   t.match(rows[0], {
@@ -39,6 +39,8 @@ t.test('closed requests lose their personal data after the retention period, cou
     relative_address: null,
     relative_notes: null,
     relative_city: null,
+    relative_name_key: null,
+    relative_other_names: [],
     city_key: 'almaty',
     status: 'reached_safe',
     flag_elderly: true,

@@ -45,7 +45,8 @@ export const en = {
   'notify.wrong_number': 'Bailanys {reference}: the number you gave is wrong. Please check it and send a new request.',
   'notify.unreachable': 'Bailanys {reference}: we tried several times but could not reach your relative.',
   'notify.message': '{reference}: {message}',
-  'notify.merged': 'Bailanys: your request now continues as {reference}, with others who asked about the same person. We will tell you the result.',
+  'notify.merged':
+    'Bailanys: your request now continues as {reference}, with others who asked about the same person. We will tell you the result.',
   'notify.cancelled': 'Bailanys {reference}: your request is cancelled.',
   // Voice calls
   'voice.pressOne': 'Press 1 to hear this again.',

@@ -1,10 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Config } from '../../config.js'
-import { type Account, audit, editVolunteer, insertAccount, listVolunteers, setAvailable, setStatus } from '../../db/account-repository.js'
+import {
+  type Account,
+  audit,
+  editVolunteer,
+  insertAccount,
+  listVolunteers,
+  setAvailable,
+  setStatus,
+} from '../../db/account-repository.js'
 import { leasesOfAccount } from '../../db/lease-repository.js'
 import { revokeAllSessions } from '../../db/session-repository.js'
 import { AuthErrors } from '../../errors.js'
-import { AccountSchema, AvailabilityRoute, CreateVolunteerRoute, EditVolunteerRoute, VolunteerIdParams } from '../../schemas/accounts.js'
+import {
+  AccountSchema,
+  AvailabilityRoute,
+  CreateVolunteerRoute,
+  EditVolunteerRoute,
+  VolunteerIdParams,
+} from '../../schemas/accounts.js'
 import { hashPassword } from '../../services/auth.js'
 import { endLeaseNow } from '../../services/tasks.js'
 
@@ -50,6 +64,28 @@ const volunteers: FastifyPluginAsyncZod<{ config: Config }> = async (app, { conf
       await endLeaseNow(deps, lease, { type: 'coordinator', id: me(request).id })
     await revokeAllSessions(app.db, account.id)
     await audit(app.db, { accountId: me(request).id, action: 'volunteer.suspended', data: { volunteer: account.id } })
+    return account
+  })
+
+  app.get(
+    '/api/v1/volunteers',
+    { schema: { tags: ['volunteers'], summary: 'All volunteers (coordinators)' }, preHandler: coordinator },
+    async () => ({
+      volunteers: await listVolunteers(app.db),
+    }),
+  )
+
+  app.patch('/api/v1/volunteers/:id', { schema: EditVolunteerRoute, preHandler: coordinator }, async (request) => {
+    const account = await editVolunteer(app.db, request.params.id, {
+      ...request.body,
+      languages: request.body.languages && [...new Set(request.body.languages)],
+    })
+    if (!account) throw new AuthErrors.ACCOUNT_NOT_FOUND()
+    await audit(app.db, {
+      accountId: me(request).id,
+      action: 'volunteer.edited',
+      data: { volunteer: account.id, fields: Object.keys(request.body) },
+    })
     return account
   })
 

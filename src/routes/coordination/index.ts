@@ -30,7 +30,10 @@ const ListQuery = z.strictObject({
   minAgeMinutes: z.coerce.number().int().min(0).optional(),
   maxAgeMinutes: z.coerce.number().int().min(0).optional(),
   reference: z.string().max(16).optional(),
-  cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor from nextCursor').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a cursor from nextCursor')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 })
 
@@ -49,30 +52,54 @@ const coordination: FastifyPluginAsyncZod<{ config: Config }> = async (app, { co
     return ref
   }
   /** Runs an action on a locked request; 404 when there is none. */
-  const act = <T>(id: string, fn: (client: import('pg').PoolClient, r: { id: string; status: (typeof REQUEST_STATES)[number]; priority: number }) => Promise<T>) =>
+  const act = <T>(
+    id: string,
+    fn: (
+      client: import('pg').PoolClient,
+      r: { id: string; status: (typeof REQUEST_STATES)[number]; priority: number },
+    ) => Promise<T>,
+  ) =>
     withTransaction(app.db, async (client) => {
       const locked = await lockRequest(client, reference(id))
       if (!locked) throw new CoordinationErrors.REQUEST_NOT_FOUND()
       return fn(client, locked)
     })
 
-  app.get('/api/v1/requests', { schema: { tags: ['coordination'], summary: 'Requests, filtered, newest first', querystring: ListQuery } }, async (request) => {
-    const { city, reference: ref, ...filters } = request.query
-    return listRequests(app.db, { ...filters, city: city?.toLowerCase(), reference: ref?.toUpperCase().replace(/[\s-]/g, '') })
-  })
+  app.get(
+    '/api/v1/requests',
+    { schema: { tags: ['coordination'], summary: 'Requests, filtered, newest first', querystring: ListQuery } },
+    async (request) => {
+      const { city, reference: ref, ...filters } = request.query
+      return listRequests(app.db, { ...filters, city: city?.toLowerCase(), reference: ref?.toUpperCase().replace(/[\s-]/g, '') })
+    },
+  )
 
-  app.get('/api/v1/requests/duplicates', { schema: { tags: ['coordination'], summary: 'Open requests that may be about the same person' } }, async () => ({
-    suggestions: await duplicateSuggestions(app.db),
-  }))
-
-  const Priority = z.strictObject({ priority: z.number().int().min(1, 'must be 1 (most urgent) to 10').max(10, 'must be 1 (most urgent) to 10') })
-  app.post('/api/v1/requests/:id/priority', { schema: { tags: ['coordination'], params: Ref, body: Priority } }, async (request) =>
-    act(request.params.id, async (client, r) => {
-      if (!OPEN_STATES.includes(r.status)) throw new CoordinationErrors.NOT_OPEN(r.status)
-      await setPriority(client, r.id, request.body.priority)
-      await coordinatorEvent(client, { requestId: r.id, type: 'priority_changed', actorId: me(request), data: { from: r.priority, to: request.body.priority } })
-      return { priority: request.body.priority }
+  app.get(
+    '/api/v1/requests/duplicates',
+    { schema: { tags: ['coordination'], summary: 'Open requests that may be about the same person' } },
+    async () => ({
+      suggestions: await duplicateSuggestions(app.db),
     }),
+  )
+
+  const Priority = z.strictObject({
+    priority: z.number().int().min(1, 'must be 1 (most urgent) to 10').max(10, 'must be 1 (most urgent) to 10'),
+  })
+  app.post(
+    '/api/v1/requests/:id/priority',
+    { schema: { tags: ['coordination'], params: Ref, body: Priority } },
+    async (request) =>
+      act(request.params.id, async (client, r) => {
+        if (!OPEN_STATES.includes(r.status)) throw new CoordinationErrors.NOT_OPEN(r.status)
+        await setPriority(client, r.id, request.body.priority)
+        await coordinatorEvent(client, {
+          requestId: r.id,
+          type: 'priority_changed',
+          actorId: me(request),
+          data: { from: r.priority, to: request.body.priority },
+        })
+        return { priority: request.body.priority }
+      }),
   )
 
   const Cancel = z.strictObject({ reason: text(300).refine((s) => s.length > 0, 'is required') })
@@ -81,7 +108,14 @@ const coordination: FastifyPluginAsyncZod<{ config: Config }> = async (app, { co
     const lease = await findLeaseOf(app.db, ref)
     if (lease) await endLeaseNow(deps, lease, { type: 'coordinator', id: me(request) })
     return act(request.params.id, async (client, r) => {
-      if (!(await cancelRequest(client, { requestId: r.id, actorType: 'coordinator', actorId: me(request), reason: request.body.reason }))) {
+      if (
+        !(await cancelRequest(client, {
+          requestId: r.id,
+          actorType: 'coordinator',
+          actorId: me(request),
+          reason: request.body.reason,
+        }))
+      ) {
         throw new CoordinationErrors.NOT_OPEN(r.status)
       }
       await addNotification(client, { requestId: r.id, kind: 'cancelled' })

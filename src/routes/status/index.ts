@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { findForRequester } from '../../db/request-repository.js'
-import { normalisePhone } from '../../domain/phone.js'
-import { parseReference } from '../../domain/reference.js'
 import type { Account } from '../../db/account-repository.js'
 import { audit } from '../../db/account-repository.js'
 import { requestForCoordinator } from '../../db/coordination-repository.js'
+import { findForRequester } from '../../db/request-repository.js'
+import { normalisePhone } from '../../domain/phone.js'
+import { parseReference } from '../../domain/reference.js'
 import { Errors } from '../../errors.js'
 import { sessionToken } from '../../plugins/auth.js'
 import { RequestStatusRoute } from '../../schemas/requests.js'
@@ -22,7 +22,8 @@ const status: FastifyPluginAsyncZod = async (app) => {
       const reference = parseReference(request.params.reference)
       if (request.query.phone === undefined) {
         // Without a phone: a coordinator's full view, or a clear error for a requester.
-        if (!sessionToken(request)) throw Object.assign(new Errors.FIELD(), { fieldErrors: [{ path: 'phone', message: 'is required' }] })
+        if (!sessionToken(request))
+          throw Object.assign(new Errors.FIELD(), { fieldErrors: [{ path: 'phone', message: 'is required' }] })
         await app.requireRole('coordinator')(request, reply)
         const found = reference ? await requestForCoordinator(app.db, reference) : null
         if (!found) throw new Errors.NOT_FOUND()
