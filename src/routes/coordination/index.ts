@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../../config.js'
-import { type Account, audit } from '../../db/account-repository.js'
+import type { Account } from '../../db/account-repository.js'
 import {
   coordinatorEvent,
   duplicateSuggestions,
