@@ -24,6 +24,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/workers ./dist/workers
 COPY --from=build /app/migrations ./migrations
+# Page templates and their CSS are read at run time from src/views.
+COPY --from=build /app/src/views ./src/views
 USER node
 EXPOSE 3000
 # /healthz answers as soon as the process serves HTTP (/readyz also checks PostgreSQL and Redis).

@@ -23,6 +23,7 @@ import coordination from './routes/coordination/index.js'
 import exportsRoutes from './routes/exports/index.js'
 import health from './routes/health/index.js'
 import intake from './routes/intake/index.js'
+import pages from './routes/pages/index.js'
 import status from './routes/status/index.js'
 import tasks from './routes/tasks/index.js'
 import twilioRoutes from './routes/twilio/index.js'
@@ -66,6 +67,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(coordination, { config })
   await fastify.register(exportsRoutes, { config })
   await fastify.register(bullBoard, { config })
+  await fastify.register(pages, { config })
 }
 
 /** Builds the Fastify instance around the app (the server and the tests both use this). */

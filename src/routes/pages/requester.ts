@@ -1,0 +1,197 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { type Config, redisKeyPrefix } from '../../config.js'
+import { findForRequester } from '../../db/request-repository.js'
+import { KZ_CITIES } from '../../domain/kz-cities.js'
+import { type MessageKey, message } from '../../domain/messages/index.js'
+import { normalisePhone } from '../../domain/phone.js'
+import { formatReference, parseReference } from '../../domain/reference.js'
+import { LANGUAGES, type Language } from '../../domain/request-states.js'
+import { CreateRequestSchema } from '../../schemas/requests.js'
+import { createRequest, fromApiBody } from '../../services/intake.js'
+import { hitPhoneLimit } from '../../services/phone-limit.js'
+
+type Form = Record<string, string | undefined>
+
+/** The form's fields, in order, with the body path each one fills. */
+const FIELDS = [
+  { group: 'page.you', name: 'requesterName', path: 'requester.name', type: 'text', max: 100, autocomplete: 'name' },
+  { group: 'page.you', name: 'requesterPhone', path: 'requester.phone', type: 'tel', max: 32, autocomplete: 'tel' },
+  { group: 'page.you', name: 'language', path: 'requester.language', type: 'select' },
+  { group: 'page.you', name: 'notifyVia', path: 'requester.notifyVia', type: 'select' },
+  { group: 'page.relative', name: 'relativeName', path: 'relative.name', type: 'text', max: 100 },
+  { group: 'page.relative', name: 'relativePhone', path: 'relative.phone', type: 'tel', max: 32 },
+  { group: 'page.relative', name: 'relativeAltPhone', path: 'relative.altPhone', type: 'tel', max: 32 },
+  { group: 'page.relative', name: 'city', path: 'relative.city', type: 'text', max: 100, list: 'cities' },
+  { group: 'page.relative', name: 'address', path: 'relative.address', type: 'text', max: 300 },
+  { group: 'page.relative', name: 'notes', path: 'relative.notes', type: 'textarea', max: 1000 },
+  { group: 'page.needs', name: 'elderly', path: 'flags.elderly', type: 'checkbox', label: 'page.flag.elderly' },
+  { group: 'page.needs', name: 'medical', path: 'flags.medical', type: 'checkbox', label: 'page.flag.medical' },
+  { group: 'page.needs', name: 'children', path: 'flags.children', type: 'checkbox', label: 'page.flag.children' },
+  { group: 'page.needs', name: 'disability', path: 'flags.disability', type: 'checkbox', label: 'page.flag.disability' },
+  { group: 'page.needs', name: 'consent', path: 'consent', type: 'checkbox' },
+] as const
+
+const LANGUAGE_LABELS: Record<Language, string> = { kk: 'Қазақша', ru: 'Русский', en: 'English' }
+const CITIES = [...new Set(KZ_CITIES.flatMap((c) => [c.kk, c.ru, c.en]))]
+
+/** The API body the form stands for, so the very same schema and intake judge it. */
+function toBody(form: Form) {
+  const optional = (v: string | undefined) => (v?.trim() ? v : undefined)
+  return {
+    requester: {
+      name: form.requesterName ?? '',
+      phone: form.requesterPhone ?? '',
+      language: form.language,
+      notifyVia: form.notifyVia,
+    },
+    relative: {
+      name: form.relativeName ?? '',
+      phone: form.relativePhone ?? '',
+      altPhone: optional(form.relativeAltPhone),
+      city: form.city ?? '',
+      address: optional(form.address),
+      notes: optional(form.notes),
+    },
+    flags: {
+      elderly: form.elderly === 'true',
+      medical: form.medical === 'true',
+      children: form.children === 'true',
+      disability: form.disability === 'true',
+    },
+    consent: form.consent === 'true',
+  }
+}
+
+/** A field error in the person's words, from the schema's. */
+function errorKey(path: string, text: string): MessageKey {
+  if (path === 'consent') return 'page.error.consent'
+  if (/required/.test(text)) return 'page.error.required'
+  if (/SMS/.test(text)) return 'page.error.sms'
+  if (/phone/.test(text)) return 'page.error.phone'
+  if (/at most/.test(text)) return 'page.error.tooLong'
+  return 'page.error.invalid'
+}
+
+function renderForm(
+  reply: FastifyReply,
+  options: { form?: Form; errors?: Map<string, MessageKey>; notice?: MessageKey; status?: number; days: number },
+) {
+  const lang = reply.request.lang
+  const t = (key: MessageKey, params?: Record<string, string | number>) => message(lang, key, params)
+  const form = options.form ?? { language: lang, notifyVia: 'sms' }
+  const errors = options.errors ?? new Map()
+  const firstError = FIELDS.find((f) => errors.has(f.path))?.name
+  const fields = FIELDS.map((f) => ({
+    ...f,
+    label:
+      f.name === 'consent'
+        ? t('page.consent', { days: options.days })
+        : t('label' in f ? f.label : (`page.field.${f.name}` as MessageKey)),
+    value: f.type === 'checkbox' ? form[f.name] === 'true' : (form[f.name] ?? ''),
+    error: errors.has(f.path) ? t(errors.get(f.path) as MessageKey) : undefined,
+    autofocus: f.name === firstError,
+    required: ['requesterName', 'requesterPhone', 'relativeName', 'relativePhone', 'city'].includes(f.name),
+    options:
+      f.name === 'language'
+        ? LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))
+        : f.name === 'notifyVia'
+          ? [
+              { value: 'sms', label: t('page.notifyVia.sms') },
+              { value: 'voice', label: t('page.notifyVia.voice') },
+            ]
+          : [],
+  }))
+  const groups = ['page.you', 'page.relative', 'page.needs'].map((g) => ({
+    legend: t(g as MessageKey),
+    fields: fields.filter((f) => f.group === g),
+  }))
+  return reply.page(
+    'request-form',
+    {
+      groups,
+      fields,
+      errorCount: errors.size,
+      notice: options.notice && t(options.notice),
+      cities: CITIES,
+      csrf: reply.generateCsrf(),
+    },
+    options.status ?? 200,
+  )
+}
+
+/** `/` the request form and `/status`: the requester's pages, no account, no JavaScript needed. */
+const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
+  const days = config.RETENTION_DAYS
+  const limit = { rateLimit: { max: config.RATE_LIMIT_PER_IP_PER_MINUTE, timeWindow: 60_000 } }
+
+  app.get('/', async (_request, reply) => renderForm(reply, { days }))
+
+  app.post('/', { preHandler: app.csrfProtection, config: limit }, async (request: FastifyRequest<{ Body: Form }>, reply) => {
+    const form = request.body ?? {}
+    // A filled honeypot is a bot: it is thanked and nothing is stored.
+    if (form.website) return reply.page('request-created', { kind: 'created', reference: '—', referenceRaw: '' })
+    const parsed = CreateRequestSchema.safeParse(toBody(form))
+    if (!parsed.success) {
+      const errors = new Map<string, MessageKey>()
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.join('.')
+        if (!errors.has(path)) errors.set(path, errorKey(path, issue.message))
+      }
+      return renderForm(reply, { form, errors, status: 400, days })
+    }
+    try {
+      await hitPhoneLimit(app.redis, {
+        keyPrefix: redisKeyPrefix(config),
+        phone: parsed.data.requester.phone.e164,
+        perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR,
+      })
+    } catch {
+      return renderForm(reply, { form, notice: 'page.error.limited', status: 429, days })
+    }
+    const result = await createRequest(app.db, fromApiBody(parsed.data, 'web'))
+    request.log.info(
+      { reference: result.request.reference, created: result.created, linked: result.linked },
+      'request from the form',
+    )
+    const kind = result.created ? 'created' : result.linked ? 'linked' : 'already'
+    return reply.page(
+      'request-created',
+      { kind, reference: formatReference(result.request.reference), referenceRaw: result.request.reference },
+      result.created ? 201 : 200,
+    )
+  })
+
+  app.get('/status', async (request: FastifyRequest<{ Querystring: { ref?: string } }>, reply) =>
+    reply.page('status', { ref: (request.query.ref ?? '').slice(0, 16), csrf: reply.generateCsrf() }),
+  )
+
+  // A POST, so that the phone stays out of URLs and histories. A wrong phone looks exactly like
+  // an unknown reference.
+  app.post(
+    '/status',
+    { preHandler: app.csrfProtection, config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
+    async (request: FastifyRequest<{ Body: Form }>, reply) => {
+      const form = request.body ?? {}
+      const reference = parseReference(form.ref ?? '')
+      const phone = normalisePhone(form.phone ?? '')
+      const found = reference && phone.ok ? await findForRequester(app.db, reference, phone.e164) : null
+      const t = (key: MessageKey) => message(request.lang, key)
+      const result = found && {
+        reference: formatReference(found.reference),
+        state: t(`state.${found.status}`),
+        updated: found.updatedAt.toLocaleString(request.lang, {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+          timeZone: 'Asia/Almaty',
+        }),
+        updatedIso: found.updatedAt.toISOString(),
+      }
+      return reply.page(
+        'status',
+        { ref: form.ref?.slice(0, 16) ?? '', csrf: reply.generateCsrf(), result, notFound: !found },
+        found ? 200 : 404,
+      )
+    },
+  )
+}
+export default requester
