@@ -86,7 +86,7 @@ export async function insertBacklog(db: pg.Pool, count: number): Promise<Backlog
       b.flags.disability,
       priority,
     ]
-    row.forEach((value, c) => cols[c]?.push(value))
+    for (const [c, value] of row.entries()) cols[c]?.push(value)
     byLanguage[b.requester.language] = (byLanguage[b.requester.language] ?? 0) + 1
     byPriority[priority] = (byPriority[priority] ?? 0) + 1
   }

@@ -91,6 +91,7 @@ export async function logIn(
   api: ApiClient,
   accounts: VolunteerAccount[],
   password: string,
+  stopped: () => boolean,
   concurrency = 8,
 ): Promise<{ volunteers: Volunteer[]; latenciesMs: number[] }> {
   const volunteers: Volunteer[] = []
@@ -98,6 +99,7 @@ export async function logIn(
   let next = 0
   const one = async () => {
     for (let i = next++; i < accounts.length; i = next++) {
+      if (stopped()) throw new Error('interrupted while logging in')
       const account = accounts[i] as VolunteerAccount
       const reply = await api.call('POST', '/api/v1/auth/login', {
         json: { login: account.phone, password },
@@ -116,7 +118,7 @@ export async function logIn(
   return { volunteers, latenciesMs }
 }
 
-type Holder = { volunteer: number; done: boolean }
+export type Holder = { volunteer: number; done: boolean }
 
 /** Everything the volunteers saw, shared by all loops (one event loop: no locking needed). */
 export class Tally {
@@ -124,8 +126,6 @@ export class Tally {
   readonly outcomeMs: number[] = []
   /** Latency of the 204 answers (nothing left for this volunteer). */
   readonly emptyMs: number[] = []
-  /** reference → who claimed it; a second volunteer getting it is a double claim. */
-  readonly holders = new Map<string, Holder>()
   readonly doubleClaims: { reference: string; first: number; second: number; firstDone: boolean }[] = []
   readonly wrongLanguage: { reference: string; volunteer: number; language: string }[] = []
   readonly failures: Record<string, number> = {}
@@ -139,7 +139,11 @@ export class Tally {
   /** A 204 followed, after the pause, by a 200: the first 204 was premature. */
   prematureEmpties = 0
   lastClaimAt = 0
-  constructor(readonly startedAt = performance.now()) {}
+  constructor(
+    /** reference → who claimed it; a second volunteer getting it is a double claim. Shared by the phases. */
+    readonly holders = new Map<string, Holder>(),
+    readonly startedAt = performance.now(),
+  ) {}
 
   fail(what: 'claim' | 'outcome', reply: Reply) {
     const key = `${what} ${failureKey(reply)}`
@@ -155,7 +159,11 @@ export type LoopOptions = {
   stopped: () => boolean
   /** Pause between a 204 and the confirming second claim. */
   emptyPauseMs: number
-  /** A volunteer's pause between an outcome and the next claim (0: flat out). */
+  /**
+   * A volunteer's mean pause between an outcome and the next claim (0: flat out). Each pause is
+   * drawn from 0.5–1.5× this, and each volunteer starts after a pause of 0–1× it, so that the
+   * volunteers do not move in waves.
+   */
   thinkMs: number
   /** Hard bound on claim attempts per volunteer. */
   maxIterations: number
@@ -237,13 +245,18 @@ export async function volunteerLoop(v: Volunteer, o: LoopOptions): Promise<strin
     t.outcomes++
     const mine = t.holders.get(reference)
     if (mine && mine.volunteer === v.index) mine.done = true
-    if (o.thinkMs > 0) await sleep(o.thinkMs)
+    if (o.thinkMs > 0) await sleep(o.thinkMs * (0.5 + Math.random()))
   }
   return 'iteration bound'
 }
 
 /** Runs every volunteer's loop at once; returns when all have stopped. */
 export async function runVolunteers(volunteers: Volunteer[], o: LoopOptions) {
-  const reasons = await Promise.all(volunteers.map((v) => volunteerLoop(v, o)))
+  const reasons = await Promise.all(
+    volunteers.map(async (v) => {
+      if (o.thinkMs > 0) await sleep(o.thinkMs * Math.random())
+      return volunteerLoop(v, o)
+    }),
+  )
   for (const r of reasons) o.tally.stopReasons[r] = (o.tally.stopReasons[r] ?? 0) + 1
 }
