@@ -1,4 +1,5 @@
-import { type ConnectionOptions, type Job, Worker } from 'bullmq'
+import { type ConnectionOptions, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { LANGUAGES, type Language } from '../domain/request-states.js'
 import { type CheckinJob, type CheckinsQueues, checkinsQueueName } from './checkins.js'
 
@@ -32,21 +33,29 @@ export async function closeHandWorkers(workers: HandWorkers): Promise<void> {
 }
 
 /**
- * The languages whose queue has work, best first: by the job each would hand out next. BullMQ
- * serves a queue's plain `wait` list (where a job returns after its lock expired) before its
- * prioritized set, so such a job counts as most urgent; then priority, then age.
+ * The languages whose queue has work, best first, from one Redis round trip: the head of each
+ * queue's plain `wait` list (BullMQ takes from its right end, and serves it before the
+ * prioritized set: a job back from an expired lock lands there, so it counts as most urgent),
+ * else the lowest score of its prioritized set (priority × 2³² + a counter). Ties between
+ * languages go to the older request (the lower id in `request-<id>`).
  */
-export async function bestQueue(queues: CheckinsQueues, languages: Language[]): Promise<Language[]> {
-  const heads = await Promise.all(
-    languages.map(async (language) => {
-      const [waiting] = (await queues[language].getWaiting(0, 0)) as (Job<CheckinJob> | undefined)[]
-      if (waiting) return { language, rank: 0, timestamp: waiting.timestamp }
-      const [next] = (await queues[language].getPrioritized(0, 0)) as (Job<CheckinJob> | undefined)[]
-      return next ? { language, rank: next.priority, timestamp: next.timestamp } : null
-    }),
-  )
+export async function bestQueue(redis: Redis, queues: CheckinsQueues, languages: Language[]): Promise<Language[]> {
+  const pipeline = redis.pipeline()
+  for (const language of languages) {
+    pipeline.lindex(queues[language].toKey('wait'), -1)
+    pipeline.zrange(queues[language].toKey('prioritized'), '0', '0', 'WITHSCORES')
+  }
+  const results = (await pipeline.exec()) ?? []
+  const heads = languages.map((language, i) => {
+    const waiting = results[2 * i]?.[1] as string | null
+    const [jobId, score] = (results[2 * i + 1]?.[1] as string[] | undefined) ?? []
+    const id = (job: string) => Number(job.replace(/^request-/, '')) || 0
+    if (waiting) return { language, rank: 0, age: id(waiting) }
+    if (jobId && score) return { language, rank: Math.floor(Number(score) / 2 ** 32), age: id(jobId) }
+    return null
+  })
   return heads
     .filter((h) => h !== null)
-    .sort((a, b) => a.rank - b.rank || a.timestamp - b.timestamp)
+    .sort((a, b) => a.rank - b.rank || a.age - b.age)
     .map((h) => h.language)
 }

@@ -6,7 +6,7 @@ import { TaskErrors } from '../errors.js'
 import { bridgeTwiml } from '../twilio/twiml.js'
 import { heldLease } from './tasks.js'
 
-type Deps = Pick<FastifyInstance, 'db' | 'checkins' | 'log' | 'twilio'> & {
+type Deps = Pick<FastifyInstance, 'db' | 'redis' | 'checkins' | 'log' | 'twilio'> & {
   config: Pick<
     Config,
     'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'PUBLIC_BASE_URL' | 'TWILIO_FROM' | 'TWILIO_VOICE_FROM'

@@ -10,7 +10,7 @@ import { AuthErrors, TaskErrors } from '../errors.js'
 import { CheckinJobSchema } from '../queues/checkins.js'
 import { bestQueue } from '../queues/checkins-hand.js'
 
-type Deps = Pick<FastifyInstance, 'db' | 'checkins' | 'log'> & {
+type Deps = Pick<FastifyInstance, 'db' | 'redis' | 'checkins' | 'log'> & {
   config: Pick<Config, 'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES'>
 }
 export type Task = TaskDetails & { leaseExpiresAt: string }
@@ -45,7 +45,7 @@ export async function claim(deps: Deps, account: Account): Promise<Task | null> 
   const held = await leaseOfAccount(deps.db, account.id)
   if (held) return readTask(deps, account, held, 'task.read')
   for (let tries = 0; tries < 20; tries++) {
-    const [language] = await bestQueue(deps.checkins.queues, account.languages)
+    const [language] = await bestQueue(deps.redis, deps.checkins.queues, account.languages)
     if (!language) return null
     const token = randomUUID()
     const job = await deps.checkins.workers[language].getNextJob(token, { block: false })

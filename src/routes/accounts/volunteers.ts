@@ -26,7 +26,7 @@ import { endLeaseNow } from '../../services/tasks.js'
 const volunteers: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
   const coordinator = app.requireRole('coordinator')
   const me = (request: { account: Account | null }) => request.account as Account
-  const deps = { db: app.db, checkins: app.checkins, log: app.log, config }
+  const deps = { db: app.db, redis: app.redis, checkins: app.checkins, log: app.log, config }
 
   app.post('/api/v1/volunteers', { schema: CreateVolunteerRoute, preHandler: coordinator }, async (request, reply) => {
     const { name, phone, email, languages, password } = request.body

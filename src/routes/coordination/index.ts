@@ -43,7 +43,7 @@ const ListQuery = z.strictObject({
  * suggested duplicates. Every action is an event with the coordinator as actor.
  */
 const coordination: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
-  const deps = { db: app.db, checkins: app.checkins, log: app.log, config }
+  const deps = { db: app.db, redis: app.redis, checkins: app.checkins, log: app.log, config }
   app.addHook('preHandler', app.requireRole('coordinator'))
   const me = (request: { account: Account | null }) => (request.account as Account).id
   const reference = (id: string) => {

@@ -9,7 +9,7 @@ import { claim, getTask, heartbeat, release, submitOutcome } from '../../service
 
 /** The volunteer work queue over HTTP: claim, read, heartbeat, release, outcome, bridged call. */
 const tasks: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
-  const deps = { db: app.db, checkins: app.checkins, log: app.log, config }
+  const deps = { db: app.db, redis: app.redis, checkins: app.checkins, log: app.log, config }
   app.addHook('preHandler', app.requireRole('volunteer'))
   const ref = (id: string) => {
     const reference = parseReference(id)
