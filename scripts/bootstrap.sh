@@ -15,6 +15,16 @@ fi
 if [ "$mode" = test ]; then
   # Test data is thrown away: a project-local PostgreSQL may skip fsync.
   BAILANYS_FAST_PG=1 bash scripts/services.sh up
+  # The browser tests drive Debian's Chromium (never a downloaded build).
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then apt_get="apt-get"; elif command -v sudo >/dev/null; then apt_get="sudo apt-get"; else apt_get=""; fi
+    if [ -n "$apt_get" ]; then
+      echo "bootstrap: installing Debian's chromium for the browser tests"
+      $apt_get update -qq && DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq chromium >/dev/null
+    else
+      echo "bootstrap: no chromium and no root: the browser tests will be skipped (apt-get install chromium)"
+    fi
+  fi
 else
   bash scripts/services.sh up
   npm run -s build
