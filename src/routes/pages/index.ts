@@ -12,7 +12,9 @@ import { type MessageKey, message } from '../../domain/messages/index.js'
 import { negotiateLanguage } from '../../domain/negotiate.js'
 import type { Language } from '../../domain/request-states.js'
 import { PROJECT_ROOT } from '../../paths.js'
+import coordinator from './coordinator.js'
 import requester from './requester.js'
+import volunteer from './volunteer.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,5 +101,7 @@ const pages: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =>
   })
 
   await app.register(requester, { config })
+  await app.register(coordinator, { config })
+  await app.register(volunteer, { config })
 }
 export default pages
