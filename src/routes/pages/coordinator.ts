@@ -115,7 +115,7 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
       ? `?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, String(v)])), cursor: page.nextCursor })}`
       : null
     const states = REQUEST_STATES.map((s) => ({ key: s, name: stateName(request, s) }))
-    return reply.page('coordinator-requests', { items, filters, next, states, languages: LANGUAGES })
+    return reply.page('coordinator-requests', { items, filters, next, states, langs: LANGUAGES })
   })
 
   app.get(
@@ -182,7 +182,7 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     const volunteers = await listVolunteers(app.db)
     return reply.page('coordinator-volunteers', {
       volunteers,
-      languages: LANGUAGES,
+      langs: LANGUAGES,
       csrf: reply.generateCsrf(),
       error: refusal(request, one(request.query.error)),
       done: Boolean(request.query.done),
