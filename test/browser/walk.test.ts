@@ -6,7 +6,11 @@ import { stack } from '../twilio-helper.js'
 import { axeProblems, hasChromium, launch, screenshotDir } from './browser-helper.js'
 
 if (!hasChromium) {
-  t.test('the walk in a browser', { skip: 'Debian Chromium is not installed (npm test installs it when run as root; CI does)' }, async () => {})
+  t.test(
+    'the walk in a browser',
+    { skip: 'Debian Chromium is not installed (npm test installs it when run as root; CI does)' },
+    async () => {},
+  )
 } else {
   t.test('requester, volunteer and coordinator each do their job in a browser', async (t) => {
     const { app, config, fake } = await stack(t)
@@ -21,7 +25,9 @@ if (!hasChromium) {
     await coordContext.addCookies([{ name: 'bailanys_session', value: boss.headers.authorization.slice(7), url: base }])
     const dashboard = await coordContext.newPage()
     await dashboard.goto(`${base}/coordinator?lang=ru`)
-    await dashboard.waitForFunction(() => document.getElementById('live')?.textContent?.includes(':'), undefined, { timeout: 10_000 })
+    await dashboard.waitForFunction(() => document.getElementById('live')?.textContent?.includes(':'), undefined, {
+      timeout: 10_000,
+    })
     const safeCount = () => dashboard.textContent('[data-k="counts.reached_safe"]')
     t.equal(await safeCount(), '0')
 
@@ -89,7 +95,10 @@ if (!hasChromium) {
  */
 async function axeOnCopy(page: import('playwright-core').Page): Promise<string[]> {
   const html = await page.content()
-  const context = await page.context().browser()?.newContext({ bypassCSP: true, viewport: page.viewportSize() ?? undefined })
+  const context = await page
+    .context()
+    .browser()
+    ?.newContext({ bypassCSP: true, viewport: page.viewportSize() ?? undefined })
   if (!context) return ['no browser']
   const copy = await context.newPage()
   await copy.goto(page.url())
