@@ -100,7 +100,11 @@ export function createNotifyProcessor(deps: NotifyDeps) {
       // A status means Twilio answered and did not take it; without one the answer was lost
       // and the notification stays 'sending', so the next attempt looks before it sends.
       if (typeof e.status === 'number') await markRetryable(deps.db, n.id, error)
-      throw err
+      // Rethrown scrubbed: BullMQ keeps the message with the failed attempt (and bull-board shows it).
+      throw Object.assign(new Error(`Twilio: ${e.status ?? ''} ${e.code ?? ''} ${error.message}`.trim()), {
+        status: e.status,
+        code: e.code,
+      })
     }
   }
 }

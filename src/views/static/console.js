@@ -4,6 +4,15 @@
 ;(() => {
   const HEARTBEAT_MS = 60_000
   const WARN_MS = 2 * 60_000
+  // A tab left open and forgotten must not hold a family's request for ever: heartbeats stop
+  // after this long without a touch, a key or a return to the page, and the lease runs out.
+  const IDLE_MS = 20 * 60_000
+  let lastActivity = Date.now()
+  for (const type of ['pointerdown', 'keydown', 'touchstart']) {
+    document.addEventListener(type, () => {
+      lastActivity = Date.now()
+    })
+  }
   const task = document.getElementById('task')
   const $ = (id) => document.getElementById(id)
 
@@ -33,7 +42,7 @@
       $('lease-ended').hidden = false
     }
     const beat = async () => {
-      if (ended) return
+      if (ended || Date.now() - lastActivity > IDLE_MS) return
       try {
         const res = await fetch(task.dataset.heartbeat, {
           method: 'POST',
@@ -57,7 +66,10 @@
     setInterval(beat, HEARTBEAT_MS)
     // Back from the phone app: mobile browsers pause timers in the background.
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') beat()
+      if (document.visibilityState === 'visible') {
+        lastActivity = Date.now()
+        beat()
+      }
     })
   }
 
