@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type pg from 'pg'
 import type { Config } from '../config.js'
 import { type Account, audit } from '../db/account-repository.js'
 import { endLease, extendLease, findLease, type Lease, leaseOfAccount, takeRequest } from '../db/lease-repository.js'
 import { addNotification, type NotificationKind } from '../db/notification-repository.js'
-import { withTransaction } from '../db/pool.js'
+import { type Db, withTransaction } from '../db/pool.js'
 import { type Outcome, recordOutcome, type TaskDetails, taskDetails } from '../db/task-repository.js'
 import { AuthErrors, TaskErrors } from '../errors.js'
 import { CheckinJobSchema } from '../queues/checkins.js'
@@ -21,16 +22,16 @@ function assertCanWork(account: Account) {
   if (account.status !== 'approved') throw new AuthErrors.NOT_APPROVED()
 }
 
-/** The task as the holder sees it; every such read is an audit event. */
+/** The task as the holder sees it; every such read is an audit event (in the same transaction, if given one). */
 async function readTask(
-  deps: Deps,
+  db: Db | pg.PoolClient,
   account: Account,
   lease: { requestId: string; expiresAt: Date },
   action: string,
 ): Promise<Task> {
-  const details = await taskDetails(deps.db, lease.requestId)
+  const details = await taskDetails(db, lease.requestId)
   if (!details) throw new TaskErrors.TASK_NOT_FOUND()
-  await audit(deps.db, { accountId: account.id, action, requestId: lease.requestId })
+  await audit(db, { accountId: account.id, action, requestId: lease.requestId })
   return { ...details, leaseExpiresAt: lease.expiresAt.toISOString() }
 }
 
@@ -43,7 +44,7 @@ export async function claim(deps: Deps, account: Account): Promise<Task | null> 
   assertCanWork(account)
   if (!account.available) throw new TaskErrors.NOT_AVAILABLE()
   const held = await leaseOfAccount(deps.db, account.id)
-  if (held) return readTask(deps, account, held, 'task.read')
+  if (held) return readTask(deps.db, account, held, 'task.read')
   for (let tries = 0; tries < 20; tries++) {
     const [language] = await bestQueue(deps.redis, deps.checkins.queues, account.languages)
     if (!language) return null
@@ -51,21 +52,23 @@ export async function claim(deps: Deps, account: Account): Promise<Task | null> 
     const job = await deps.checkins.workers[language].getNextJob(token, { block: false })
     if (!job?.id) continue
     const { requestId } = CheckinJobSchema.parse(job.data)
-    const taken = await withTransaction(deps.db, (client) =>
-      takeRequest(client, {
+    // The claim, the details read and its audit event commit together: no claim without its record.
+    const task = await withTransaction(deps.db, async (client) => {
+      const taken = await takeRequest(client, {
         requestId,
         accountId: account.id,
         queue: language,
         jobId: job.id as string,
         token,
         leaseSeconds: deps.config.LEASE_SECONDS,
-      }),
-    ).catch(async (err) => {
+      })
+      return taken && readTask(client, account, { requestId, expiresAt: taken.expiresAt }, 'task.claimed')
+    }).catch(async (err) => {
       // Not taken after all: give the job back before the error reaches the handler.
       await job.moveToWait(token).catch(() => {})
       throw err
     })
-    if (taken) return readTask(deps, account, { requestId, expiresAt: taken.expiresAt }, 'task.claimed')
+    if (task) return task
     // The request was closed (cancelled, merged, answered) while its job waited: drop the job.
     await job.moveToCompleted('discarded', token, false)
   }
@@ -85,7 +88,7 @@ export async function getTask(deps: Deps, account: Account, reference: string): 
   assertCanWork(account)
   const lease = await findLease(deps.db, { reference, accountId: account.id })
   if (!lease) throw new TaskErrors.TASK_NOT_FOUND()
-  return readTask(deps, account, lease, 'task.read')
+  return readTask(deps.db, account, lease, 'task.read')
 }
 
 export async function heartbeat(deps: Deps, account: Account, reference: string): Promise<Date> {
