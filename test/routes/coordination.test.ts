@@ -1,24 +1,14 @@
 import http from 'node:http'
 import { pino } from 'pino'
 import t from 'tap'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
-import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue } from '../../src/queues/notify.js'
 import { runTick } from '../../workers/maintenance.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { coordinator, volunteer } from '../accounts-helper.js'
 import { build, requestBody, uniquePhone } from '../helper.js'
+import { relayFor } from '../relay-helper.js'
 
 const silent = pino({ level: 'silent' })
 const { app, config } = await build(t, { ESCALATE_AFTER_MINUTES: 60 })
-const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-const checkins = createCheckinsQueues(producer)
-const notify = createNotifyQueue(producer)
-t.teardown(async () => {
-  await closeCheckinsQueues(checkins)
-  await notify.close()
-})
-const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: silent })
+const { checkins, relay } = relayFor(t, app, config)
 const boss = await coordinator(app)
 
 async function submit(overrides: Parameters<typeof requestBody>[0] = {}) {
@@ -61,14 +51,7 @@ t.test('a volunteer gets 403 on every coordinator route; no session gets 401', a
 
 t.test('the backlog counts match the data exactly', async (t) => {
   const { app, config } = await build(t, { ESCALATE_AFTER_MINUTES: 60 })
-  const own = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const checkins2 = createCheckinsQueues(own)
-  const notify2 = createNotifyQueue(own)
-  t.teardown(async () => {
-    await closeCheckinsQueues(checkins2)
-    await notify2.close()
-  })
-  const relay2 = createOutboxRelay({ config, db: app.db, checkins: checkins2, notify: notify2, log: silent })
+  const { relay: relay2 } = relayFor(t, app, config)
   const boss2 = await coordinator(app)
   const make = async (o: Parameters<typeof requestBody>[0]) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody(o) })

@@ -1,21 +1,10 @@
-import { pino } from 'pino'
 import t from 'tap'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
-import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue } from '../../src/queues/notify.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { coordinator, PASSWORD, volunteer } from '../accounts-helper.js'
 import { build, requestBody, uniquePhone } from '../helper.js'
+import { relayFor } from '../relay-helper.js'
 
 const { app, config } = await build(t)
-const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-const checkins = createCheckinsQueues(producer)
-const notify = createNotifyQueue(producer)
-t.teardown(async () => {
-  await closeCheckinsQueues(checkins)
-  await notify.close()
-})
-const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: pino({ level: 'silent' }) })
+const { relay } = relayFor(t, app, config)
 const boss = await coordinator(app)
 const session = { bailanys_session: boss.headers.authorization.slice(7) }
 

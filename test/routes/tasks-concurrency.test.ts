@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { pino } from 'pino'
 import t from 'tap'
 import { insertAccount } from '../../src/db/account-repository.js'
 import { insertSession } from '../../src/db/session-repository.js'
 import type { Language } from '../../src/domain/request-states.js'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
-import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue } from '../../src/queues/notify.js'
 import { hashToken } from '../../src/services/auth.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
 import { build, requestBody, uniquePhone } from '../helper.js'
+import { relayFor } from '../relay-helper.js'
 
 const BACKLOG = 1000
 const VOLUNTEERS = 100
@@ -17,14 +13,7 @@ const LANGUAGE_SETS: Language[][] = [['ru'], ['kk'], ['en'], ['ru', 'kk'], ['kk'
 
 t.test('100 volunteers claiming at once from 1,000 requests: none held twice, none skipped', async (t) => {
   const { app, config } = await build(t, { DATABASE_POOL_SIZE: 20 })
-  const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const checkins = createCheckinsQueues(producer)
-  const notify = createNotifyQueue(producer)
-  t.teardown(async () => {
-    await closeCheckinsQueues(checkins)
-    await notify.close()
-  })
-  const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: pino({ level: 'silent' }) })
+  const { relay } = relayFor(t, app, config)
 
   // The backlog, through the real intake: one in ten medical, languages mixed.
   const languages: Language[] = ['ru', 'kk', 'en']
