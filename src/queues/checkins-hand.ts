@@ -46,6 +46,9 @@ export async function bestQueue(redis: Redis, queues: CheckinsQueues, languages:
     pipeline.zrange(queues[language].toKey('prioritized'), '0', '0', 'WITHSCORES')
   }
   const results = (await pipeline.exec()) ?? []
+  // A pipeline reports errors per command: Redis away must not read as "nothing is waiting".
+  const failed = results.find(([err]) => err)
+  if (failed) throw failed[0]
   const heads = languages.map((language, i) => {
     const waiting = results[2 * i]?.[1] as string | null
     const [jobId, score] = (results[2 * i + 1]?.[1] as string[] | undefined) ?? []

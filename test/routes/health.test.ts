@@ -26,3 +26,13 @@ t.test('readiness fails with 503 when Redis does not answer', async (t) => {
   t.match(ready.json(), { code: 'APP_ERR_NOT_READY', title: /redis/ })
   t.equal((await app.inject('/healthz')).statusCode, 200, 'the process itself is up')
 })
+
+t.test('a claim while Redis is away is a 503, not a 500', async (t) => {
+  const { coordinator, volunteer } = await import('../accounts-helper.js')
+  const { app } = await build(t, { REDIS_URL: 'redis://127.0.0.1:1' })
+  const boss = await coordinator(app)
+  const vera = await volunteer(app, boss)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/tasks/claim', headers: vera.headers })
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'APP_ERR_NOT_READY')
+})
