@@ -30,6 +30,16 @@ export const ConfigSchema = z.object({
    * tag so that all of a queue's keys land in one slot.
    */
   BULLMQ_PREFIX: z.string().min(1).max(64).default('{bailanys}'),
+  /**
+   * Longest wait, ms, for one Redis command on a request path (rate limits, claims, heartbeats,
+   * readiness) before its fallback applies: a hung Redis must never hang a request. Default 300.
+   */
+  REDIS_TIMEOUT_MS: int(20, 10_000).default(300),
+  /**
+   * How often, ms, the worker compares PostgreSQL with the queues and re-enqueues what Redis has
+   * forgotten (and removes jobs of closed requests). Default 15000: recovery within a minute.
+   */
+  RECONCILE_EVERY_MS: int(100, 3_600_000).default(15_000),
   /** The URL the public reaches this service at (status links, Twilio signatures). */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3000'),
   /** Twilio Account SID (AC + 32 hex). Default a fake one that cannot send anything. */

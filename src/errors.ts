@@ -22,6 +22,14 @@ export const Errors = {
   ),
   REFERENCE_EXHAUSTED: createError('APP_ERR_REFERENCE_EXHAUSTED', 'Could not allocate a unique reference', 503),
   NOT_READY: createError('APP_ERR_NOT_READY', 'Not ready: %s', 503),
+  /** Redis did not answer in time, or is away: the route needs it (the work queue); try again. */
+  REDIS_UNAVAILABLE: createError(
+    'APP_ERR_NOT_READY',
+    'The work queue is unavailable for a moment; nothing was lost, try again shortly',
+    503,
+  ),
+  /** A cookie-authenticated change from another site (or without the CSRF header). */
+  CROSS_SITE: createError('APP_ERR_CROSS_SITE', 'Cross-site request refused: send it from the Bailanys pages', 403),
 } as const
 
 /** Errors of the Twilio webhooks. */
