@@ -14,17 +14,12 @@
  * an outcome, drawn from 0.5–1.5× it, with starts spread over 0–1× it; 0: flat out, the default), BENCH_SERIAL (claims by one volunteer alone, 50), BENCH_PROFILE (claims under
  * MONITOR, 20; 0 skips it), BENCH_LOG_LEVEL (the API's, warn).
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { migrate } from '../src/db/migrations.js'
 import { LANGUAGES } from '../src/domain/request-states.js'
-import { PROJECT_ROOT } from '../src/paths.js'
 import { closeCheckinsQueues, createCheckinsQueues } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
 import { hashPassword } from '../src/services/auth.js'
@@ -32,6 +27,17 @@ import { insertBacklog, insertVolunteers } from './backlog.js'
 import { type Check, latency, printClaimsReport } from './claims-report.js'
 import { coresUsed, cpuSnapshot } from './cpu.js'
 import { assertLoopback, counts, gitState, machine } from './environment.js'
+import {
+  API_ENTRY,
+  deleteKeys,
+  dropSchema,
+  envInt,
+  interruptions,
+  runMain,
+  runNames,
+  WORKER_ENTRY,
+  writeResults,
+} from './harness.js'
 import { sampleStates } from './pg-states.js'
 import { sampleWaits } from './pg-waits.js'
 import { assertAlive, type Child, freePort, startNode, stopAll, waitForHttp } from './processes.js'
@@ -50,14 +56,6 @@ import {
   volunteerLoop,
 } from './volunteers.js'
 
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`)
-  return n
-}
-
 const settings = {
   requests: envInt('BENCH_REQUESTS', 10_000, 1, 100_000),
   // 20 logins a minute per address, from 127.0.0.2 up to 127.0.0.254.
@@ -74,40 +72,9 @@ const settings = {
 const AIM_P99_MS = 50
 const PASSWORD = 'bench volunteer password'
 
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase()
-const schema = `bench_${stamp}_${randomBytes(2).toString('hex')}`
-const bullPrefix = `{${schema}}`
-const dist = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-
-let interrupted: NodeJS.Signals | undefined
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) {
-      console.error(`${signal} again: exiting now; schema ${schema} may be left behind`)
-      process.exit(130)
-    }
-    interrupted = signal
-    console.error(`${signal}: stopping the volunteers, then killing the servers and cleaning up`)
-  })
-}
-function checkInterrupted() {
-  if (interrupted) throw new Error(`interrupted by ${interrupted}`)
-}
-
-/** The run's Redis keys: its BullMQ prefix, and its own keys (login rate limits and failures). */
-async function deleteRunKeys(redis: Redis): Promise<number> {
-  let deleted = 0
-  for (const pattern of [`${bullPrefix}*`, `${schema}:*`]) {
-    let cursor = '0'
-    for (let i = 0; i < 100_000; i++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      if (keys.length > 0) deleted += await redis.unlink(...keys)
-      cursor = next
-      if (cursor === '0') break
-    }
-  }
-  return deleted
-}
+const { stamp, schema, bullPrefix } = runNames('claims')
+const interrupt = interruptions(`schema ${schema}`)
+const checkInterrupted = interrupt.check
 
 /** Waits (bounded) until the relay has queued the whole backlog; ms from the commit, or null. */
 async function waitForQueued(db: pg.Pool, expected: number, since: number, timeoutMs: number, children: Child[]) {
@@ -290,14 +257,14 @@ async function main(): Promise<number> {
     }
     const apiPort = await freePort()
     const app = (name: string) => `${schema}-${name}`
-    const apiChild = startNode('API', dist('../src/server.js'), {
+    const apiChild = startNode('API', API_ENTRY, {
       ...env,
       PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
       LOG_LEVEL: settings.logLevel,
       PGAPPNAME: app('api'),
     })
-    const worker = startNode('worker', dist('../workers/main.js'), { ...env, PGAPPNAME: app('worker'), LOG_LEVEL: 'info' })
+    const worker = startNode('worker', WORKER_ENTRY, { ...env, PGAPPNAME: app('worker'), LOG_LEVEL: 'info' })
     const children = [apiChild, worker]
     const alive = () => {
       for (const c of children) assertAlive(c)
@@ -314,7 +281,7 @@ async function main(): Promise<number> {
     console.error(`creating ${settings.volunteers} volunteers and logging them in`)
     const accounts = await insertVolunteers(db, settings.volunteers, await hashPassword(PASSWORD))
     api = new ApiClient(apiPort, settings.volunteers + 8)
-    const login = await logIn(api, accounts, PASSWORD, () => interrupted !== undefined)
+    const login = await logIn(api, accounts, PASSWORD, () => interrupt.stopped())
     const volunteers = login.volunteers
     alive()
 
@@ -333,7 +300,7 @@ async function main(): Promise<number> {
     const holders = new Map<string, Holder>()
     const base = {
       api,
-      stopped: () => interrupted !== undefined,
+      stopped: () => interrupt.stopped(),
       emptyPauseMs: settings.emptyPauseMs,
       thinkMs: 0,
       maxIterations: 100_000,
@@ -532,26 +499,16 @@ async function main(): Promise<number> {
       valid,
       report: printed,
     }
-    const dir = join(PROJECT_ROOT, 'bench', 'results')
-    await mkdir(dir, { recursive: true })
-    const file = join(dir, `claims-${stamp}.json`)
-    await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`)
+    const file = await writeResults('claims', stamp, summary)
     console.log(`\nsummary written to ${file} (runtime ${summary.runtimeS} s)`)
     return valid ? 0 : 1
   } finally {
     profiler?.close()
     api?.close()
     await stopAll()
-    if (schemaMayExist) {
-      dropped = await db
-        .query(`SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-        .then(() => true)
-        .catch((err) => {
-          console.error(`COULD NOT DROP SCHEMA ${schema}: ${err.message}`)
-          return false
-        })
-    }
-    const deleted = await deleteRunKeys(redis).catch((err) => {
+    if (schemaMayExist) dropped = await dropSchema(db, schema)
+    // The run's own keys too: login rate limits and failures.
+    const deleted = await deleteKeys(redis, [`${bullPrefix}*`, `${schema}:*`]).catch((err) => {
       console.error(`could not delete the Redis keys of ${bullPrefix}: ${err.message}`)
       return 0
     })
@@ -563,10 +520,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`bench failed: ${err instanceof Error ? err.message : err}`)
-    process.exit(1)
-  },
-)
+runMain('bench', main)

@@ -11,32 +11,20 @@
  * BENCH_LOG_LEVEL (the API's, warn), BENCH_WORKER (1; 0 runs without the worker). The worker logs at
  * info: it writes nothing per row at that level, and its reason for stopping shows if it stops.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { migrate } from '../src/db/migrations.js'
-import { PROJECT_ROOT } from '../src/paths.js'
 import { bodyGenerator } from './bodies.js'
 import { coresUsed, cpuSnapshot } from './cpu.js'
 import { assertLoopback, counts, deleteRedisKeys, gitState, machine, unsentByTopic } from './environment.js'
+import { API_ENTRY, dist, dropSchema, envInt, interruptions, runMain, runNames, WORKER_ENTRY, writeResults } from './harness.js'
 import { runLoad, stopCurrentLoad, type Target } from './load.js'
 import { sampleWaits } from './pg-waits.js'
 import { assertAlive, type Child, freePort, startNode, stopAll, waitForHttp } from './processes.js'
 import { REFERENCE_TABLE_SQL } from './reference-server.js'
 import { judge, printReport, round, type TargetResult } from './report.js'
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`)
-  return n
-}
 
 const settings = {
   durationS: envInt('BENCH_DURATION', 10, 1, 120),
@@ -50,27 +38,9 @@ const settings = {
   poolSize: 20,
 }
 
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase()
-const schema = `bench_${stamp}_${randomBytes(2).toString('hex')}`
-const bullPrefix = `{${schema}}`
-const dist = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-
-let interrupted: NodeJS.Signals | undefined
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) {
-      // A second signal: no more waiting. The exit hook SIGKILLs the children.
-      console.error(`${signal} again: exiting now; schema ${schema} may be left behind`)
-      process.exit(130)
-    }
-    interrupted = signal
-    console.error(`${signal}: stopping the run, then killing the servers and cleaning up`)
-    stopCurrentLoad()
-  })
-}
-function checkInterrupted() {
-  if (interrupted) throw new Error(`interrupted by ${interrupted}`)
-}
+const { stamp, schema, bullPrefix } = runNames('intake')
+const interrupt = interruptions(`schema ${schema}`, stopCurrentLoad)
+const checkInterrupted = interrupt.check
 
 /**
  * Waits (bounded) until the relay has sent every row that is due (rows it put aside after a
@@ -173,7 +143,7 @@ async function main(): Promise<number> {
     const [apiPort, refPort] = [await freePort(), await freePort()]
     // PGAPPNAME names each process's PostgreSQL connections (node-postgres reads it).
     const app = (name: string) => `${schema}-${name}`
-    const api = startNode('API', dist('../src/server.js'), {
+    const api = startNode('API', API_ENTRY, {
       ...env,
       PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
@@ -185,7 +155,7 @@ async function main(): Promise<number> {
       PGAPPNAME: app('ref'),
     })
     const worker = settings.withWorker
-      ? startNode('worker', dist('../workers/main.js'), { ...env, PGAPPNAME: app('worker'), LOG_LEVEL: 'info' })
+      ? startNode('worker', WORKER_ENTRY, { ...env, PGAPPNAME: app('worker'), LOG_LEVEL: 'info' })
       : undefined
     const children = [api, ref, ...(worker ? [worker] : [])]
     await waitForHttp(api, `http://127.0.0.1:${apiPort}/readyz`)
@@ -281,23 +251,12 @@ async function main(): Promise<number> {
       valid: unexpected === 0 && rowsOk,
       report: printed,
     }
-    const dir = join(PROJECT_ROOT, 'bench', 'results')
-    await mkdir(dir, { recursive: true })
-    const file = join(dir, `intake-${stamp}.json`)
-    await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`)
+    const file = await writeResults('intake', stamp, summary)
     console.log(`\nsummary written to ${file} (runtime ${summary.runtimeS} s)`)
     return summary.valid ? 0 : 1
   } finally {
     await stopAll()
-    if (schemaMayExist) {
-      dropped = await db
-        .query(`SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-        .then(() => true)
-        .catch((err) => {
-          console.error(`COULD NOT DROP SCHEMA ${schema}: ${err.message}`)
-          return false
-        })
-    }
+    if (schemaMayExist) dropped = await dropSchema(db, schema)
     const deleted = await deleteRedisKeys(redis, bullPrefix, bodies.requesterPhones).catch((err) => {
       console.error(`could not delete the Redis keys of ${bullPrefix}: ${err.message}`)
       return 0
@@ -310,10 +269,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`bench failed: ${err instanceof Error ? err.message : err}`)
-    process.exit(1)
-  },
-)
+runMain('bench', main)

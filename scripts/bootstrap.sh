@@ -13,8 +13,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 if [ "$mode" = test ]; then
+  # The tests' own servers (never the caller's DATABASE_URL / REDIS_URL: see test/helper.ts).
   # Test data is thrown away: a project-local PostgreSQL may skip fsync.
-  BAILANYS_FAST_PG=1 bash scripts/services.sh up
+  DATABASE_URL=${BAILANYS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bailanys_test} \
+    REDIS_URL=${BAILANYS_TEST_REDIS_URL:-redis://127.0.0.1:6379} \
+    BAILANYS_FAST_PG=1 bash scripts/services.sh up
   # The browser tests drive Debian's Chromium (never a downloaded build).
   if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ]; then apt_get="apt-get"; elif command -v sudo >/dev/null; then apt_get="sudo apt-get"; else apt_get=""; fi

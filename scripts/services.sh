@@ -486,8 +486,13 @@ redis_start_local() {
     {
       echo "bind $bind"
       echo "port $REDIS_PORT"
+      # Append-only, fsynced every second: a restart keeps the queues (at most a second lost, which
+      # the worker's reconciler rebuilds from PostgreSQL); no RDB snapshots on top of it.
       echo 'save ""'
-      echo "appendonly no"
+      echo "appendonly yes"
+      echo "appendfsync everysec"
+      # BullMQ needs every key it writes kept: refuse writes when full rather than evict jobs.
+      echo "maxmemory-policy noeviction"
       echo "daemonize yes"
       echo "dir $(redis_quote "$REDIS_DIR")"
       echo "pidfile $(redis_quote "$REDIS_DIR/redis.pid")"
@@ -551,7 +556,7 @@ redis_down() {
     echo "redis: no project-local server running at $REDIS_WHERE (anything else there is left alone)"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true  # with save "" it exits without writing anything
+  kill -TERM "$pid" 2>/dev/null || true  # it flushes its append-only file and exits
   for ((i = 0; i < 100; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

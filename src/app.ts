@@ -14,6 +14,7 @@ import db from './plugins/db.js'
 import metrics from './plugins/metrics.js'
 import problems from './plugins/problems.js'
 import queues from './plugins/queues.js'
+import { fallbackStore } from './plugins/rate-limit-store.js'
 import redis from './plugins/redis.js'
 import authRoutes from './routes/accounts/auth.js'
 import volunteers from './routes/accounts/volunteers.js'
@@ -47,16 +48,16 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(db, { config })
   await fastify.register(redis, { config })
   await fastify.register(queues, { config })
-  await fastify.register(auth)
+  await fastify.register(auth, { config })
   await fastify.register(metrics, { config })
   await fastify.register(rateLimit, {
     global: false,
-    redis: fastify.redis,
-    nameSpace: `${redisKeyPrefix(config)}ratelimit:`,
+    // Counted in Redis, or in this process while Redis is away or slow (fail open, never hang).
+    store: fallbackStore(fastify.redis, `${redisKeyPrefix(config)}ratelimit:`),
     skipOnError: true,
     errorResponseBuilder: (_req, ctx) => new Errors.RATE_LIMITED(`Too many requests; try again in ${ctx.after}`),
   })
-  await fastify.register(health)
+  await fastify.register(health, { config })
   await fastify.register(intake, { config })
   await fastify.register(status)
   await fastify.register(twilioRoutes, { config })

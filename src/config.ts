@@ -84,6 +84,21 @@ export const ConfigSchema = z.object({
   ESCALATE_AFTER_MINUTES: int(1, 7 * 24 * 60).default(120),
   /** Bearer token that opens GET /metrics to Prometheus. Unset: /metrics answers 404. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * The one time zone every page, SMS and export shows times in (an IANA name), always named next
+   * to the time. Default Asia/Almaty (all of Kazakhstan is UTC+5 since 2024).
+   */
+  TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone })
+        return true
+      } catch {
+        return false
+      }
+    }, 'must be an IANA time zone, like Asia/Almaty')
+    .default('Asia/Almaty'),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days after closing a request that its personal data is purged. Default 30. */

@@ -53,6 +53,8 @@ export const TaskErrors = {
   NO_LEASE: createError('APP_ERR_NO_LEASE', 'You do not hold this task (its lease ended or it was never yours)', 409),
   TASK_NOT_FOUND: createError('APP_ERR_TASK_NOT_FOUND', 'No such task', 404),
   CALL_FAILED: createError('APP_ERR_CALL_FAILED', 'The call could not be started; call from your own phone or try again', 502),
+  RECORDING_NOT_FOUND: createError('APP_ERR_RECORDING_NOT_FOUND', 'The caller left no such recording on this task', 404),
+  RECORDING_UNAVAILABLE: createError('APP_ERR_RECORDING_UNAVAILABLE', 'Twilio did not give the recording; try again', 502),
 } as const
 
 /** Errors of coordinators' actions. */

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { insertAccount } from '../src/db/account-repository.js'
-import { hashPassword } from '../src/services/auth.js'
+import { insertSession } from '../src/db/session-repository.js'
+import { hashPassword, hashToken } from '../src/services/auth.js'
 import { uniquePhone } from './helper.js'
 
 export const PASSWORD = 'correct horse battery'
@@ -51,4 +53,14 @@ export async function volunteer(
     await app.inject({ method: 'POST', url: '/api/v1/volunteers/me/availability', headers, payload: { available: true } })
   }
   return { id: id as string, phone, headers }
+}
+
+/**
+ * A new session for an account, written straight to the database as login() writes it: for
+ * tests that need many sessions (login is rate-limited per address) or one for a suspended account.
+ */
+export async function sessionFor(app: FastifyInstance, accountId: string) {
+  const token = randomBytes(32).toString('base64url')
+  await insertSession(app.db, { tokenHash: hashToken(token), accountId, hours: 1 })
+  return token
 }

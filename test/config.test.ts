@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
 import { type ConfigError, loadConfig } from '../src/config.js'
-import { testConfig } from './helper.js'
+import { testConfig, testEnv } from './helper.js'
 
 t.test('defaults fill in what is not set', async (t) => {
   const config = loadConfig({})
@@ -42,7 +42,7 @@ t.test('a malformed variable is named in one line', async (t) => {
 /** Runs an entry point with the test's TypeScript loader; resolves with its exit and output. */
 function run(entry: string, env: Record<string, string>, onOutput?: (text: string, kill: () => void) => void) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, entry], { env: { ...process.env, ...env } })
+    const child = spawn(process.execPath, [...process.execArgv, entry], { env: testEnv(env) })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
-import { type Config, loadConfig } from '../src/config.js'
+import { type Config, ConfigSchema, loadConfig } from '../src/config.js'
 import { migrate } from '../src/db/migrations.js'
 
 /** A name unique to this test run, safe as a schema name or a BullMQ prefix. */
@@ -47,13 +47,30 @@ export async function deleteKeys(redisUrl: string, prefix: string) {
 }
 
 /**
+ * Where the tests find PostgreSQL and Redis: their own variables, never the caller's
+ * DATABASE_URL / REDIS_URL (a user's own settings must neither break the tests nor be touched by
+ * them). `npm test`'s bootstrap starts these servers when they are absent.
+ */
+export const TEST_SERVICES = {
+  DATABASE_URL: process.env.BAILANYS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bailanys_test',
+  REDIS_URL: process.env.BAILANYS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+}
+
+/** A child process's environment in a test: the caller's own Bailanys settings out, the test services in. */
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const key of Object.keys(ConfigSchema.shape)) delete env[key]
+  return { ...env, ...TEST_SERVICES, ...extra }
+}
+
+/**
  * A config for one test file: its own migrated schema and BullMQ prefix, both removed when the
- * test ends. The machine's DATABASE_URL / REDIS_URL (or the defaults) point at the servers.
+ * test ends. Built from the defaults and TEST_SERVICES only, whatever the caller has exported.
  */
 export async function testConfig(t: Test, overrides: Partial<Config> = {}): Promise<Config> {
   const name = uniqueName(t)
   const config = {
-    ...loadConfig({ ...process.env, LOG_LEVEL: 'silent' }),
+    ...loadConfig({ ...TEST_SERVICES, LOG_LEVEL: 'silent' }),
     DATABASE_SCHEMA: name,
     DATABASE_POOL_SIZE: 5,
     BULLMQ_PREFIX: `{${name}}`,

@@ -27,7 +27,8 @@ export async function sweepLeases(deps: Deps): Promise<number> {
       ])
       continue
     }
-    if (await endLease(deps.db, { requestId: lease.requestId, event: 'lease_expired', actorType: 'system' })) ended++
+    const end = { requestId: lease.requestId, token: lease.token, onlyIfExpired: true } as const
+    if (await endLease(deps.db, { ...end, event: 'lease_expired', actorType: 'system' })) ended++
   }
   if (ended > 0) deps.log.info({ ended }, 'expired leases ended')
   return ended
@@ -45,15 +46,25 @@ export function startLeaseKeeping(deps: Deps & { connection: ConnectionOptions; 
     worker.startStalledCheckTimer().catch((err) => deps.log.warn({ err }, 'stalled check did not start'))
   }
   const everyMs = Math.min(15_000, Math.max(1000, Math.floor(leaseMs / 10)))
+  // Chained, not an interval: a slow sweep (a busy database) never overlaps the next one.
+  let timer: NodeJS.Timeout | undefined
   let running = Promise.resolve()
-  const timer = setInterval(() => {
-    running = sweepLeases(deps)
-      .then(() => {})
-      .catch((err) => deps.log.warn({ err }, 'lease sweep failed'))
-  }, everyMs)
+  let stopped = false
+  const next = () => {
+    timer = setTimeout(() => {
+      running = sweepLeases(deps)
+        .then(() => {})
+        .catch((err) => deps.log.warn({ err }, 'lease sweep failed'))
+        .finally(() => {
+          if (!stopped) next()
+        })
+    }, everyMs)
+  }
+  next()
   return {
     async close() {
-      clearInterval(timer)
+      stopped = true
+      clearTimeout(timer)
       await running
       await closeHandWorkers(workers)
     },

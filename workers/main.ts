@@ -13,10 +13,12 @@ import { startLeaseKeeping } from './leases.js'
 import { startMaintenance } from './maintenance.js'
 import { startNotifyWorker } from './notify.js'
 import { createOutboxRelay } from './outbox-relay.js'
+import { createReconciler } from './reconciler.js'
 
 /**
  * The worker process: the outbox relay, the notify worker, the volunteer queues' stalled checks and
- * lease sweeper, and maintenance. Run any number of them.
+ * lease sweeper, maintenance, and the reconciler (queues rebuilt from PostgreSQL when Redis
+ * forgot them). Run any number of them.
  */
 async function main() {
   const config = loadConfig()
@@ -45,6 +47,7 @@ async function main() {
     config,
     db,
     log,
+    twilio,
     connection: bullConnection(config, 'worker'),
     prefix: config.BULLMQ_PREFIX,
   })
@@ -59,11 +62,23 @@ async function main() {
     connection: bullConnection(config, 'worker'),
     prefix: config.BULLMQ_PREFIX,
   })
+  // On the fail-fast producer queues: while Redis is away a run fails at once and the next retries.
+  const reconciler = createReconciler({
+    config,
+    db,
+    checkins,
+    notify,
+    redis,
+    log,
+    restoreSchedules: maintenance.restoreSchedules,
+  })
+  reconciler.start()
   log.info({ twilio: config.TWILIO_BASE_URL ? 'redirected to TWILIO_BASE_URL' : 'api.twilio.com' }, 'workers started')
 
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'closing after an error')
     else log.info({ signal }, 'closing')
+    await reconciler.stop()
     await relay.stop()
     await notifyWorker.close()
     await maintenance.close()

@@ -4,19 +4,35 @@ import type { Config } from '../src/config.js'
 import { compactRequestCounts, escalateWaiting } from '../src/db/backlog-repository.js'
 import { purgeClosedRequests, purgeShortLived } from '../src/db/maintenance-repository.js'
 import type { Db } from '../src/db/pool.js'
+import { MAINTENANCE_QUEUE } from '../src/queues/maintenance.js'
+import { deleteDueRecordings } from '../src/services/voice-recordings.js'
+import type { TwilioClient } from '../src/twilio/client.js'
 
-/** Housekeeping that must run once across all worker processes: BullMQ job schedulers. */
-export const MAINTENANCE_QUEUE = 'maintenance'
-const PURGE_EVERY_MS = 10 * 60 * 1000
-const TICK_EVERY_MS = 30 * 1000
+/**
+ * Housekeeping that must run once across all worker processes: BullMQ job schedulers, one
+ * schedule each whatever the number of workers.
+ */
+const SCHEDULES = [
+  { id: 'purge', every: 10 * 60 * 1000 },
+  { id: 'tick', every: 30 * 1000 },
+] as const
+const KEEP = { removeOnComplete: 100, removeOnFail: 100 }
 
-type Deps = { config: Pick<Config, 'RETENTION_DAYS' | 'SMS_IDLE_MINUTES' | 'ESCALATE_AFTER_MINUTES'>; db: Db; log: Logger }
+type Deps = {
+  config: Pick<Config, 'RETENTION_DAYS' | 'SMS_IDLE_MINUTES' | 'ESCALATE_AFTER_MINUTES'>
+  db: Db
+  log: Logger
+  /** For deleting purged requests' voice recordings at Twilio; without it they wait for a run that has it. */
+  twilio?: TwilioClient
+}
 
 /** The retention purge and the short-lived rows (every ten minutes). */
 export async function runMaintenance(deps: Deps): Promise<{ purged: number }> {
   const purged = await purgeClosedRequests(deps.db, deps.config.RETENTION_DAYS)
   await purgeShortLived(deps.db, { idleMinutes: deps.config.SMS_IDLE_MINUTES, retentionDays: deps.config.RETENTION_DAYS })
   if (purged > 0) deps.log.info({ purged }, 'personal data of closed requests purged')
+  const recordings = deps.twilio ? await deleteDueRecordings({ db: deps.db, twilio: deps.twilio, log: deps.log }) : 0
+  if (recordings > 0) deps.log.info({ recordings }, 'voice recordings deleted at Twilio')
   return { purged }
 }
 
@@ -28,19 +44,35 @@ export async function runTick(deps: Deps): Promise<{ escalated: number }> {
   return { escalated }
 }
 
-/** Schedules both (one schedule each, whatever the number of workers) and works them. */
+/**
+ * Writes the schedules (at start, so that a release's new intervals apply), or only the missing
+ * ones (`onlyMissing`: an upsert every run would be needless writes); returns how many it wrote.
+ */
+async function ensureSchedules(queue: Queue, onlyMissing: boolean): Promise<number> {
+  let created = 0
+  for (const { id, every } of SCHEDULES) {
+    if (onlyMissing && (await queue.getJobScheduler(id))) continue
+    await queue.upsertJobScheduler(id, { every }, { name: id, opts: KEEP })
+    created++
+  }
+  return created
+}
+
+/**
+ * Schedules both and works them. `restoreSchedules` puts back schedules a Redis that restarted
+ * empty forgot (the reconciler calls it): without them the retention purge would stop for good.
+ */
 export async function startMaintenance(deps: Deps & { connection: ConnectionOptions; prefix: string }) {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: deps.connection, prefix: deps.prefix })
   queue.on('error', (err) => deps.log.warn({ err }, 'maintenance queue error'))
-  const keep = { removeOnComplete: 100, removeOnFail: 100 }
-  await queue.upsertJobScheduler('purge', { every: PURGE_EVERY_MS }, { name: 'purge', opts: keep })
-  await queue.upsertJobScheduler('tick', { every: TICK_EVERY_MS }, { name: 'tick', opts: keep })
+  await ensureSchedules(queue, false)
   const worker = new Worker(MAINTENANCE_QUEUE, (job: Job) => (job.name === 'tick' ? runTick(deps) : runMaintenance(deps)), {
     connection: deps.connection,
     prefix: deps.prefix,
   })
   worker.on('error', (err) => deps.log.warn({ err }, 'maintenance worker error'))
   return {
+    restoreSchedules: () => ensureSchedules(queue, true),
     async close() {
       await worker.close()
       await queue.close()

@@ -5,7 +5,7 @@ import type { Config } from '../src/config.js'
 import { lockPending, markFailed, markSent, type OutboxRow } from '../src/db/outbox-repository.js'
 import { type Db, withTransaction } from '../src/db/pool.js'
 import { markQueued } from '../src/db/request-repository.js'
-import { LANGUAGES } from '../src/domain/request-states.js'
+import { LANGUAGES, type Language } from '../src/domain/request-states.js'
 import { CheckinJobSchema, type CheckinsQueues, checkinJobId } from '../src/queues/checkins.js'
 import { type NotifyJob, NotifyJobSchema, notifyJobId, notifyJobOptions } from '../src/queues/notify.js'
 
@@ -22,21 +22,50 @@ export type OutboxRelayDeps = {
 
 type TopicHandler = (client: pg.PoolClient, deps: OutboxRelayDeps, rows: OutboxRow[]) => Promise<void>
 
+/** A request's checkins job; `delayMs` holds it back (a retry after an unanswered call). */
+export type CheckinToAdd = { requestId: string; language: Language | null; priority: number | null; delayMs?: number }
+
+/**
+ * Adds checkins jobs, one bulk per language queue. The job id comes from the request, so adding
+ * a request that has a job already is a no-op. Shared with the reconciler: both add the same jobs.
+ */
+export async function enqueueCheckins(checkins: CheckinsQueues, jobs: CheckinToAdd[]): Promise<void> {
+  for (const language of LANGUAGES) {
+    const mine = jobs.filter((j) => (j.language ?? 'ru') === language)
+    if (mine.length === 0) continue
+    await checkins[language].addBulk(
+      mine.map((j) => ({
+        name: 'checkin',
+        data: CheckinJobSchema.parse({ requestId: j.requestId }),
+        opts: { jobId: checkinJobId(j.requestId), priority: j.priority ?? undefined, ...(j.delayMs ? { delay: j.delayMs } : {}) },
+      })),
+    )
+  }
+}
+
+/** Adds notify jobs by notification id, with the queue's retries (shared with the reconciler). */
+export async function enqueueNotifications(
+  notify: Queue<NotifyJob>,
+  config: Pick<Config, 'NOTIFY_ATTEMPTS' | 'NOTIFY_BACKOFF_MS'>,
+  notificationIds: string[],
+): Promise<void> {
+  const options = notifyJobOptions(config)
+  await notify.addBulk(
+    notificationIds.map((id) => {
+      const data = NotifyJobSchema.parse({ notificationId: id })
+      return { name: 'notify', data, opts: { ...options, jobId: notifyJobId(data.notificationId) } }
+    }),
+  )
+}
+
 // Each topic's jobs carry a job id derived from the row's subject, so a batch re-sent after a
 // crash (jobs added, transaction not committed) adds nothing twice.
 const TOPICS: Record<string, TopicHandler> = {
   'checkins.enqueue': async (client, deps, rows) => {
-    for (const language of LANGUAGES) {
-      const mine = rows.filter((r) => (r.language ?? 'ru') === language)
-      if (mine.length === 0) continue
-      await deps.checkins[language].addBulk(
-        mine.map((r) => ({
-          name: 'checkin',
-          data: CheckinJobSchema.parse({ requestId: r.requestId }),
-          opts: { jobId: checkinJobId(String(r.requestId)), priority: r.priority ?? undefined },
-        })),
-      )
-    }
+    await enqueueCheckins(
+      deps.checkins,
+      rows.map((r) => ({ requestId: String(r.requestId), language: r.language, priority: r.priority })),
+    )
     await markQueued(
       client,
       rows.map((r) => String(r.requestId)),
@@ -58,17 +87,12 @@ const TOPICS: Record<string, TopicHandler> = {
       const queue = deps.checkins[r.language ?? 'ru']
       const jobId = checkinJobId(String(r.requestId))
       await queue.remove(jobId)
-      await queue.add('checkin', CheckinJobSchema.parse({ requestId: r.requestId }), { jobId, priority: r.priority ?? undefined })
+      await enqueueCheckins(deps.checkins, [{ requestId: String(r.requestId), language: r.language, priority: r.priority }])
     }
   },
   'notify.send': async (_client, deps, rows) => {
-    const options = notifyJobOptions(deps.config)
-    await deps.notify.addBulk(
-      rows.map((r) => {
-        const data = NotifyJobSchema.parse(r.payload)
-        return { name: 'notify', data, opts: { ...options, jobId: notifyJobId(data.notificationId) } }
-      }),
-    )
+    const ids = rows.map((r) => NotifyJobSchema.parse(r.payload).notificationId)
+    await enqueueNotifications(deps.notify, deps.config, ids)
   },
 }
 

@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { FailureQueue, type ResourcePath } from './failures.js'
+import { recordingsApi } from './recordings.js'
 import {
   API_VERSION,
   buildCall,
@@ -34,7 +35,7 @@ function toParams(value: unknown): Params {
   return value !== null && typeof value === 'object' ? { ...(value as Params) } : {}
 }
 
-/** Starts a fake Twilio REST API (2010-04-01 Messages and Calls) that the real twilio library can be pointed at. */
+/** Starts a fake Twilio REST API (2010-04-01 Messages, Calls, Recordings) that the real twilio library can be pointed at. */
 export async function createFakeTwilio(options: FakeTwilioOptions): Promise<FakeTwilio> {
   const { accountSid, authToken, host = '127.0.0.1', port = 0, webhookBaseUrl, autoStatusCallbacks = false, onActivity } = options
   const messages: Recorded[] = []
@@ -51,6 +52,7 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
     onError: (error) => callbackErrors.push(error),
     onPosted: (sid, status, answer) => onActivity?.({ kind: 'callback', sid, status, answer }),
   })
+  let fakeUrl = ''
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`
 
   function record(request: FastifyRequest, status: RequestRecord['status']) {
@@ -153,11 +155,13 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
   app.get(`${base}/Calls.json`, list('Calls'))
   app.get(`${base}/Messages/:Sid.json`, fetchOne('Messages'))
   app.get(`${base}/Calls/:Sid.json`, fetchOne('Calls'))
+  const recordings = recordingsApi(app, { accountSid, url: () => fakeUrl })
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)))
 
   await app.listen({ host, port })
   const { port: actualPort } = app.server.address() as AddressInfo
   const reachableHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  fakeUrl = `http://${reachableHost}:${actualPort}`
 
   function webhookUrl(path: string) {
     if (!webhookBaseUrl) throw new Error('the fake Twilio needs webhookBaseUrl to call the service')
@@ -165,7 +169,7 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
   }
 
   return {
-    url: `http://${reachableHost}:${actualPort}`,
+    url: fakeUrl,
     messages,
     calls,
     requests,
@@ -176,6 +180,7 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
       for (const list of [messages, calls, requests, callbackErrors]) list.length = 0
       stored.Messages.clear()
       stored.Calls.clear()
+      recordings.stored.clear()
       failures.clear()
     },
     async sendInboundSms({ from, body, to, messageSid, path = '/twilio/sms', signature }) {
@@ -183,6 +188,7 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
       const params = inboundSmsParams({ accountSid, from, body, messageSid, to: to ?? firstFrom ?? DEFAULT_NUMBER })
       return signedPost({ url: webhookUrl(path), params, authToken, signature })
     },
+    addRecording: recordings.add,
     sendStatusCallback(url, params, { signature } = {}) {
       return signedPost({ url, params: { AccountSid: accountSid, ApiVersion: API_VERSION, ...params }, authToken, signature })
     },

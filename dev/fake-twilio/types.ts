@@ -80,6 +80,11 @@ export interface FakeTwilio {
   reset(): void
   /** Posts Twilio's incoming-SMS webhook to `webhookBaseUrl + path`, signed like Twilio. */
   sendInboundSms(sms: InboundSms): Promise<WebhookAnswer>
+  /**
+   * Makes a recording of a call, as `<Record>` leaves one: its SID and RecordingUrl are what Twilio
+   * posts to the action URL. It can then be fetched, played (.mp3) and deleted through the API.
+   */
+  addRecording(recording: { callSid: string; duration?: number }): { sid: string; url: string; duration: number }
   /** Posts a signed status callback to an absolute URL; AccountSid and ApiVersion are added unless given. */
   sendStatusCallback(url: string, params: Params, options?: { signature?: SignatureMode }): Promise<WebhookAnswer>
   /** Stops listening, cancels pending callbacks and drops hanging sockets. */

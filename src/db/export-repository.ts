@@ -24,7 +24,7 @@ export type ExportRow = {
   id: string
   reference: string
   status: RequestState
-  source: 'api' | 'web' | 'sms'
+  source: 'api' | 'web' | 'sms' | 'voice'
   requesterLanguage: Language
   notifyVia: 'sms' | 'voice'
   cityKey: string

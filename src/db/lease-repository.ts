@@ -45,7 +45,9 @@ export async function takeRequest(
 
 /**
  * Ends a lease without an outcome (released, expired, ended by a coordinator, volunteer suspended):
- * the request goes back to `queued` with an event, the open attempt is closed.
+ * the request goes back to `queued` with an event, the open attempt is closed — one statement, so
+ * all of it or none. `token` ends only that holder's lease; `onlyIfExpired` only a lease past its
+ * time (the sweeper must not end a lease a heartbeat has just renewed).
  */
 export async function endLease(
   db: Queryable,
@@ -54,40 +56,56 @@ export async function endLease(
     event: 'released' | 'lease_expired' | 'lease_ended'
     actorType: 'volunteer' | 'coordinator' | 'system'
     actorId?: string
+    token?: string
+    onlyIfExpired?: boolean
   },
 ): Promise<Lease | null> {
-  const { rows } = await db.query(`DELETE FROM leases l WHERE l.request_id = $1 RETURNING ${LEASE_COLUMNS}`, [end.requestId])
-  const lease = rows[0] as Lease | undefined
-  if (!lease) return null
-  await db.query(`UPDATE attempts SET finished_at = now() WHERE request_id = $1 AND account_id = $2 AND finished_at IS NULL`, [
-    end.requestId,
-    lease.accountId,
-  ])
-  await db.query(
-    `WITH moved AS (UPDATE requests SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'claimed' RETURNING id)
-     INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id, data)
-     SELECT $1, $2, 'claimed', 'queued', $3, $4, jsonb_build_object('volunteer', $5::text) FROM moved`,
-    [end.requestId, end.event, end.actorType, end.actorId ?? null, lease.accountId],
+  const { rows } = await db.query(
+    `WITH req AS (
+       -- The request first, then its lease: the order every other writer (claim, outcome,
+       -- cancel) takes them in, so two of them never deadlock.
+       SELECT id FROM requests WHERE id = $1 FOR UPDATE
+     ), l AS (
+       DELETE FROM leases l USING req WHERE l.request_id = req.id AND ($5::text IS NULL OR l.token = $5)
+         AND (NOT $6 OR l.expires_at < now())
+       RETURNING ${LEASE_COLUMNS}
+     ), finished AS (
+       UPDATE attempts a SET finished_at = now() FROM l
+       WHERE a.request_id = $1 AND a.account_id = l."accountId"::bigint AND a.finished_at IS NULL
+     ), moved AS (
+       UPDATE requests r SET status = 'queued', updated_at = now() FROM l
+       WHERE r.id = $1 AND r.status = 'claimed' RETURNING r.id, l."accountId"
+     ), event AS (
+       INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id, data)
+       SELECT $1, $2, 'claimed', 'queued', $3, $4, jsonb_build_object('volunteer', moved."accountId") FROM moved
+     )
+     SELECT * FROM l`,
+    [end.requestId, end.event, end.actorType, end.actorId ?? null, end.token ?? null, end.onlyIfExpired ?? false],
   )
-  return lease
+  return (rows[0] as Lease | undefined) ?? null
 }
 
-/** The lease a volunteer holds on a request (by reference), locked for this transaction if asked. */
+/**
+ * The live lease a volunteer holds on a request (by reference), locked for this transaction if
+ * asked. A lease past its time is no lease, whether or not the sweeper has tidied it yet.
+ */
 export async function findLease(
   db: Queryable,
   find: { reference: string; accountId: string; lock?: boolean },
 ): Promise<Lease | null> {
   const { rows } = await db.query(
     `SELECT ${LEASE_COLUMNS} FROM leases l JOIN requests r ON r.id = l.request_id
-     WHERE r.reference = $1 AND l.account_id = $2 ${find.lock ? 'FOR UPDATE OF l' : ''}`,
+     WHERE r.reference = $1 AND l.account_id = $2 AND l.expires_at > now() ${find.lock ? 'FOR UPDATE OF l' : ''}`,
     [find.reference, find.accountId],
   )
   return rows[0] ?? null
 }
 
+/** The live lease a volunteer holds, if any (an expired one is not handed back). */
 export async function leaseOfAccount(db: Queryable, accountId: string): Promise<(Lease & { reference: string }) | null> {
   const { rows } = await db.query(
-    `SELECT ${LEASE_COLUMNS}, r.reference FROM leases l JOIN requests r ON r.id = l.request_id WHERE l.account_id = $1 LIMIT 1`,
+    `SELECT ${LEASE_COLUMNS}, r.reference FROM leases l JOIN requests r ON r.id = l.request_id
+     WHERE l.account_id = $1 AND l.expires_at > now() ORDER BY l.expires_at DESC LIMIT 1`,
     [accountId],
   )
   return rows[0] ?? null
@@ -98,12 +116,17 @@ export async function leasesOfAccount(db: Queryable, accountId: string): Promise
   return rows
 }
 
-export async function extendLease(db: Queryable, requestId: string, minutes: number): Promise<Date> {
+/** Renews a live lease by `seconds` from now; null when it had already run out (or is another's). */
+export async function extendLease(
+  db: Queryable,
+  lease: { requestId: string; token: string; seconds: number },
+): Promise<Date | null> {
   const { rows } = await db.query(
-    'UPDATE leases SET expires_at = now() + make_interval(secs => $2) WHERE request_id = $1 RETURNING expires_at',
-    [requestId, minutes],
+    `UPDATE leases SET expires_at = now() + make_interval(secs => $3)
+     WHERE request_id = $1 AND token = $2 AND expires_at > now() RETURNING expires_at`,
+    [lease.requestId, lease.token, lease.seconds],
   )
-  return rows[0]?.expires_at
+  return rows[0]?.expires_at ?? null
 }
 
 /** Leases past their time, for the sweeper to check against their BullMQ locks. */

@@ -7,7 +7,7 @@ import type { Db } from './pool.js'
 export async function purgeClosedRequests(db: Db, retentionDays: number): Promise<number> {
   const { rowCount } = await db.query(
     `WITH purged AS (
-       UPDATE requests SET requester_name = NULL, requester_phone = NULL, relative_name = NULL,
+       UPDATE requests SET requester_name = NULL, requester_phone = NULL, relative_name = NULL, relative_relation = NULL,
          relative_phone = NULL, relative_alt_phone = NULL, relative_city = NULL, relative_address = NULL,
          relative_notes = NULL, relative_name_key = NULL, relative_other_names = '{}', purged_at = now()
        WHERE closed_at < now() - make_interval(days => $1) AND purged_at IS NULL
@@ -37,4 +37,6 @@ export async function purgeShortLived(db: Db, options: { idleMinutes: number; re
   await db.query(`DELETE FROM inbound_messages WHERE received_at < now() - interval '1 day'`)
   await db.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'`)
   await db.query('DELETE FROM sms_senders WHERE updated_at < now() - make_interval(days => $1)', [options.retentionDays])
+  // A voice call's state (the numbers typed) is needed only while the call lasts.
+  await db.query(`DELETE FROM voice_calls WHERE updated_at < now() - interval '1 day'`)
 }

@@ -10,9 +10,19 @@ type Queryable = Db | pg.PoolClient
 export type NewRequest = {
   reference: string
   /** Where it came from; an SMS conversation already told the requester the reference. */
-  source: 'api' | 'web' | 'sms'
+  source: 'api' | 'web' | 'sms' | 'voice'
   requester: { name?: string; phone: string; language: Language; notifyVia: 'sms' | 'voice' }
-  relative: { name: string; phone: string; altPhone?: string; city: string; cityKey: string; address?: string; notes?: string }
+  /** An SMS may give no name (NULL: "not given, ask"); `relation` is how the requester named them ("мама"). */
+  relative: {
+    name?: string
+    relation?: string
+    phone: string
+    altPhone?: string
+    city: string
+    cityKey: string
+    address?: string
+    notes?: string
+  }
   flags: Flags
   priority: number
 }
@@ -27,8 +37,9 @@ const INSERT_REQUEST = `
 WITH r AS (
   INSERT INTO requests (reference, requester_name, requester_phone, requester_language, notify_via,
     relative_name, relative_phone, relative_alt_phone, relative_city, city_key, relative_address,
-    relative_notes, flag_elderly, flag_medical, flag_children, flag_disability, priority, source, relative_name_key)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+    relative_notes, flag_elderly, flag_medical, flag_children, flag_disability, priority, source, relative_name_key,
+    relative_relation)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
   ON CONFLICT DO NOTHING
   RETURNING id, reference, status
 ), q AS (
@@ -60,7 +71,7 @@ export async function insertRequest(db: Queryable, req: NewRequest): Promise<Req
     q.phone,
     q.language,
     q.notifyVia,
-    r.name,
+    r.name ?? null,
     r.phone,
     r.altPhone ?? null,
     r.city,
@@ -73,7 +84,8 @@ export async function insertRequest(db: Queryable, req: NewRequest): Promise<Req
     f.disability,
     req.priority,
     req.source,
-    nameKey(r.name),
+    r.name ? nameKey(r.name) : null,
+    r.relation ?? null,
   ])
   return rows[0] ?? null
 }
@@ -112,8 +124,12 @@ export async function linkRequester(
   const { rows } = await db.query(
     `UPDATE requests SET
        relative_notes = CASE WHEN length(coalesce($2, '')) > length(coalesce(relative_notes, '')) THEN $2 ELSE relative_notes END,
-       relative_other_names = CASE WHEN lower($3) = lower(relative_name) OR lower($3) = ANY (SELECT lower(n) FROM unnest(relative_other_names) n)
+       relative_other_names = CASE WHEN $3::text IS NULL OR relative_name IS NULL OR lower($3) = lower(relative_name)
+                                     OR lower($3) = ANY (SELECT lower(n) FROM unnest(relative_other_names) n)
                                    THEN relative_other_names ELSE relative_other_names || $3::text END,
+       -- A request made without a name (an SMS may give none) takes the first one a sibling gives.
+       relative_name = coalesce(relative_name, $3), relative_name_key = coalesce(relative_name_key, $10),
+       relative_relation = coalesce(relative_relation, $11),
        relative_alt_phone = coalesce(relative_alt_phone, $4),
        relative_address = coalesce(relative_address, $5),
        flag_elderly = flag_elderly OR $6, flag_medical = flag_medical OR $7,
@@ -121,7 +137,19 @@ export async function linkRequester(
        updated_at = now()
      WHERE id = $1
      RETURNING priority, flag_elderly AS elderly, flag_medical AS medical, flag_children AS children, flag_disability AS disability`,
-    [requestId, r.notes ?? null, r.name, r.altPhone ?? null, r.address ?? null, f.elderly, f.medical, f.children, f.disability],
+    [
+      requestId,
+      r.notes ?? null,
+      r.name ?? null,
+      r.altPhone ?? null,
+      r.address ?? null,
+      f.elderly,
+      f.medical,
+      f.children,
+      f.disability,
+      r.name ? nameKey(r.name) : null,
+      r.relation ?? null,
+    ],
   )
   const { priority: before, ...merged } = rows[0]
   // The merged flags may call for a sooner priority; one set by hand that is sooner still stays.
@@ -146,18 +174,36 @@ export type RequesterView = {
   createdAt: Date
   updatedAt: Date
   latestOutcome: { outcome: string; at: Date } | null
+  /** Calls with a recorded outcome (the count the retry policy and MAX_CALL_ATTEMPTS use). */
+  attempts: number
+  /** The volunteer's words to the requester on the latest call with an outcome; never their note or who they are. */
+  messageToRequester: string | null
+  /** Set while the request waits out a retry delay: the unanswered call's outcome time and its number. */
+  retry: { from: Date; attempt: number } | null
 }
 
 /** What a requester may see of their request; null unless `phone` is one of its requesters. */
 export async function findForRequester(db: Queryable, reference: string, phone: string): Promise<RequesterView | null> {
+  // The retry is the latest event that put the request back in the queue, when that was an
+  // outcome (a released or expired lease requeues it at once): the reconciler reads it the same way.
   const { rows } = await db.query(
-    `SELECT r.reference, r.status, r.created_at, r.updated_at, o.data->>'outcome' AS outcome, o.created_at AS outcome_at
+    `SELECT r.reference, r.status, r.created_at, r.updated_at, r.attempts,
+            o.data->>'outcome' AS outcome, o.created_at AS outcome_at, m.message_to_requester AS message,
+            e.created_at AS retry_from, (e.data->>'attempt')::int AS retry_attempt
      FROM requests r
      JOIN request_requesters q ON q.request_id = r.id AND q.phone = $2
      LEFT JOIN LATERAL (
        SELECT data, created_at FROM request_events
        WHERE request_id = r.id AND type = 'outcome' ORDER BY id DESC LIMIT 1
      ) o ON true
+     LEFT JOIN LATERAL (
+       SELECT message_to_requester FROM attempts
+       WHERE request_id = r.id AND outcome IS NOT NULL ORDER BY id DESC LIMIT 1
+     ) m ON true
+     LEFT JOIN LATERAL (
+       SELECT type, created_at, data FROM request_events
+       WHERE request_id = r.id AND to_status = 'queued' ORDER BY id DESC LIMIT 1
+     ) e ON e.type = 'outcome' AND r.status = 'queued'
      WHERE r.reference = $1`,
     [reference, phone],
   )
@@ -169,6 +215,9 @@ export async function findForRequester(db: Queryable, reference: string, phone: 
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     latestOutcome: row.outcome ? { outcome: row.outcome, at: row.outcome_at } : null,
+    attempts: row.attempts,
+    messageToRequester: row.message ?? null,
+    retry: row.retry_from && row.retry_attempt ? { from: row.retry_from, attempt: row.retry_attempt } : null,
   }
 }
 
@@ -220,6 +269,11 @@ export async function cancelRequest(
      ), changed AS (
        UPDATE requests r SET status = 'cancelled', closed_at = now(), updated_at = now()
        FROM before b WHERE r.id = b.id RETURNING r.id, b.status AS from_status
+     ), lease AS (
+       -- A volunteer holding it loses it in the same statement: nobody reads a cancelled family.
+       DELETE FROM leases l USING changed c WHERE l.request_id = c.id
+     ), attempt AS (
+       UPDATE attempts a SET finished_at = now() FROM changed c WHERE a.request_id = c.id AND a.finished_at IS NULL
      )
      INSERT INTO request_events (request_id, type, from_status, to_status, actor_type, actor_id, data)
      SELECT id, 'cancelled', from_status, 'cancelled', $2, $3, jsonb_build_object('reason', $4::text) FROM changed`,

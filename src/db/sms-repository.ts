@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { type Flags, priorityFromFlags } from '../domain/priority.js'
 import type { Language, RequestState } from '../domain/request-states.js'
 import type { Conversation } from '../domain/sms-conversation.js'
 
@@ -84,4 +85,37 @@ export async function requestsOfRequester(client: Client, phone: string): Promis
     [phone],
   )
   return rows
+}
+
+/**
+ * Urgent needs sent after the request was made: the flags are added in every state; a request
+ * still waiting (received, queued) gets the sooner priority with an outbox row, and its waiting
+ * job follows (as when a linked requester adds a flag). Claimed or closed: the flags only.
+ */
+export async function addNeeds(client: Client, requestId: string, flags: Flags): Promise<void> {
+  const { rows } = await client.query(
+    `UPDATE requests SET flag_elderly = flag_elderly OR $2, flag_medical = flag_medical OR $3,
+       flag_children = flag_children OR $4, flag_disability = flag_disability OR $5, updated_at = now()
+     WHERE id = $1
+     RETURNING status, priority, flag_elderly AS elderly, flag_medical AS medical, flag_children AS children,
+               flag_disability AS disability`,
+    [requestId, flags.elderly, flags.medical, flags.children, flags.disability],
+  )
+  const row = rows[0]
+  if (!row) return
+  const { status, priority: before, ...merged } = row
+  const priority = Math.min(before, priorityFromFlags(merged))
+  const raised = priority < before && (status === 'received' || status === 'queued')
+  if (raised) {
+    await client.query('UPDATE requests SET priority = $2 WHERE id = $1', [requestId, priority])
+    await client.query(`INSERT INTO outbox (topic, request_id, payload) VALUES ('checkins.priority', $1, $2)`, [
+      requestId,
+      { priority },
+    ])
+  }
+  await client.query(
+    `INSERT INTO request_events (request_id, type, actor_type, data)
+     VALUES ($1, 'needs_added', 'requester', jsonb_build_object('source', 'sms', 'raised', $2::boolean))`,
+    [requestId, raised],
+  )
 }

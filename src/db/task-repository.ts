@@ -13,6 +13,8 @@ export type TaskDetails = {
   flags: { elderly: boolean; medical: boolean; children: boolean; disability: boolean }
   relative: {
     name: string | null
+    /** How the requester named them ("мама", "анам"): the name may be missing, this says who to ask for. */
+    relation: string | null
     otherNames: string[]
     phone: string | null
     altPhone: string | null
@@ -23,18 +25,27 @@ export type TaskDetails = {
   requester: { firstName: string | null; language: Language }
   requesters: number
   attempts: { at: string; outcome: string | null }[]
+  /** What a voice caller recorded (src/db/voice-repository.ts plays it, under the same lease check). */
+  recordings: ('place' | 'name')[]
 }
 
-export async function taskDetails(db: Queryable, requestId: string): Promise<TaskDetails | null> {
+/**
+ * A family's details for the volunteer holding the request's live lease, or null. The lease and
+ * its expiry are checked in the same query as the read: an expired lease shows nothing, whether
+ * or not the sweeper has run.
+ */
+export async function taskDetails(db: Queryable, holder: { requestId: string; accountId: string }): Promise<TaskDetails | null> {
   const { rows } = await db.query(
     `SELECT r.reference, r.priority, r.flag_elderly, r.flag_medical, r.flag_children, r.flag_disability,
-            r.relative_name, r.relative_other_names, r.relative_phone, r.relative_alt_phone, r.relative_city,
+            r.relative_name, r.relative_relation, r.relative_other_names, r.relative_phone, r.relative_alt_phone, r.relative_city,
             r.relative_address, r.relative_notes, r.requester_name, r.requester_language,
             (SELECT count(*)::int FROM request_requesters q WHERE q.request_id = r.id) AS requesters,
             coalesce((SELECT json_agg(json_build_object('at', a.started_at, 'outcome', a.outcome) ORDER BY a.id)
-                      FROM attempts a WHERE a.request_id = r.id AND a.finished_at IS NOT NULL), '[]') AS attempts
-     FROM requests r WHERE r.id = $1`,
-    [requestId],
+                      FROM attempts a WHERE a.request_id = r.id AND a.finished_at IS NOT NULL), '[]') AS attempts,
+            array(SELECT DISTINCT v.kind FROM voice_recordings v WHERE v.request_id = r.id AND v.deleted_at IS NULL) AS recordings
+     FROM requests r JOIN leases l ON l.request_id = r.id AND l.account_id = $2 AND l.expires_at > now()
+     WHERE r.id = $1 AND r.status = 'claimed'`,
+    [holder.requestId, holder.accountId],
   )
   const r = rows[0]
   if (!r) return null
@@ -44,6 +55,7 @@ export async function taskDetails(db: Queryable, requestId: string): Promise<Tas
     flags: { elderly: r.flag_elderly, medical: r.flag_medical, children: r.flag_children, disability: r.flag_disability },
     relative: {
       name: r.relative_name,
+      relation: r.relative_relation,
       otherNames: r.relative_other_names,
       phone: r.relative_phone,
       altPhone: r.relative_alt_phone,
@@ -58,6 +70,7 @@ export async function taskDetails(db: Queryable, requestId: string): Promise<Tas
     },
     requesters: r.requesters,
     attempts: r.attempts,
+    recordings: r.recordings,
   }
 }
 
@@ -101,13 +114,18 @@ export async function recordOutcome(
   return { status, attempts }
 }
 
-/** Records the progress of a bridged call on its attempt. */
+/**
+ * Records the progress of a bridged call on its attempt. A call SID names one call: a callback
+ * giving the SID of another attempt's call (garbage, even if signed) leaves this one's alone
+ * rather than breaking the unique index with a 500 that Twilio would retry.
+ */
 export async function recordCall(
   db: Queryable,
   update: { attemptId: string; callSid?: string; callStatus?: string; dialStatus?: string; duration?: number },
 ) {
   await db.query(
-    `UPDATE attempts SET call_sid = coalesce($2, call_sid), call_status = coalesce($3, call_status),
+    `UPDATE attempts SET call_sid = CASE WHEN EXISTS (SELECT 1 FROM attempts o WHERE o.call_sid = $2 AND o.id <> $1)
+       THEN call_sid ELSE coalesce($2, call_sid) END, call_status = coalesce($3, call_status),
        dial_status = coalesce($4, dial_status), call_duration = coalesce($5, call_duration) WHERE id = $1`,
     [update.attemptId, update.callSid ?? null, update.callStatus ?? null, update.dialStatus ?? null, update.duration ?? null],
   )

@@ -8,7 +8,7 @@ export const KZ_CITIES = [
     kk: 'Алматы',
     ru: 'Алматы',
     en: 'Almaty',
-    also: ['Алма-Ата', 'Alma-Ata', 'Almaty city'],
+    also: ['Алма-Ата', 'Alma-Ata', 'Almaty city', 'Алмата', 'Almata'],
   },
   {
     id: 'astana',
@@ -43,7 +43,7 @@ export const KZ_CITIES = [
     kk: 'Тараз',
     ru: 'Тараз',
     en: 'Taraz',
-    also: ['Джамбул', 'Жамбыл'],
+    also: ['Джамбул', 'Жамбыл', 'Аулие-Ата', 'Әулиеата'],
   },
   {
     id: 'oskemen',
@@ -85,7 +85,7 @@ export const KZ_CITIES = [
     kk: 'Қызылорда',
     ru: 'Кызылорда',
     en: 'Kyzylorda',
-    also: ['Qyzylorda'],
+    also: ['Qyzylorda', 'Кзыл-Орда'],
   },
   {
     id: 'oral',
@@ -182,3 +182,69 @@ export const KZ_CITIES = [
 
 /** Letters that occur in Kazakh but not in Russian Cyrillic. */
 export const KAZAKH_LETTERS = 'ӘәҒғҚқҢңӨөҰұҮүҺһІі'
+
+/**
+ * Smaller towns and large villages requesters name (and a few cities abroad), recognised in messages but kept out of
+ * KZ_CITIES (the form's list and the anonymous export's named cities). Names that are also
+ * common first names or surnames (Абай, Аягөз, Арыс, Сәтбаев, Алтай, Ақсу…) are left out on
+ * purpose: "Айгуль Абай" must stay a name. Each entry: id, Kazakh, Russian, Latin, other spellings.
+ */
+export const KZ_TOWNS: readonly (readonly [string, string, string, string, ...string[]])[] = [
+  ['zharkent', 'Жаркент', 'Жаркент', 'Zharkent', 'Панфилов'],
+  ['balkhash', 'Балқаш', 'Балхаш', 'Balkhash', 'Balqash'],
+  ['rudny', 'Рудный', 'Рудный', 'Rudny', 'Rudnyi'],
+  ['lisakovsk', 'Лисаковск', 'Лисаковск', 'Lisakovsk'],
+  ['arkalyk', 'Арқалық', 'Аркалык', 'Arkalyk', 'Arqalyq'],
+  ['zhitikara', 'Жітіқара', 'Житикара', 'Zhitikara'],
+  ['stepnogorsk', 'Степногорск', 'Степногорск', 'Stepnogorsk'],
+  ['shchuchinsk', 'Щучинск', 'Щучинск', 'Shchuchinsk', 'Шучинск'],
+  ['burabay', 'Бурабай', 'Боровое', 'Burabay'],
+  ['kosshy', 'Қосшы', 'Косшы', 'Kosshy', 'Qosshy'],
+  ['kentau', 'Кентау', 'Кентау', 'Kentau'],
+  ['saryagash', 'Сарыағаш', 'Сарыагаш', 'Saryagash', 'Saryaghash'],
+  ['zhetysai', 'Жетісай', 'Жетысай', 'Zhetysai', 'Zhetisai'],
+  ['lenger', 'Леңгір', 'Ленгер', 'Lenger'],
+  ['shardara', 'Шардара', 'Шардара', 'Shardara'],
+  ['aralsk', 'Аральск', 'Аральск', 'Aralsk'],
+  ['kazaly', 'Қазалы', 'Казалинск', 'Kazaly', 'Казалы'],
+  ['baikonur', 'Байқоңыр', 'Байконур', 'Baikonur', 'Baikonyr', 'Байконыр'],
+  ['zhanakorgan', 'Жаңақорған', 'Жанакорган', 'Zhanakorgan'],
+  ['shieli', 'Шиелі', 'Шиели', 'Shieli'],
+  ['kulsary', 'Құлсары', 'Кульсары', 'Kulsary', 'Qulsary'],
+  ['khromtau', 'Хромтау', 'Хромтау', 'Khromtau'],
+  ['kandyagash', 'Қандыағаш', 'Кандыагаш', 'Kandyagash'],
+  ['shalkar', 'Шалқар', 'Шалкар', 'Shalkar'],
+  ['beineu', 'Бейнеу', 'Бейнеу', 'Beineu'],
+  ['atbasar', 'Атбасар', 'Атбасар', 'Atbasar'],
+  ['ridder', 'Риддер', 'Риддер', 'Ridder', 'Лениногорск'],
+  ['ushtobe', 'Үштөбе', 'Уштобе', 'Ushtobe'],
+  ['tekeli', 'Текелі', 'Текели', 'Tekeli'],
+  ['sarkand', 'Сарқант', 'Сарканд', 'Sarkand'],
+  ['uzynagash', 'Ұзынағаш', 'Узынагаш', 'Uzynagash'],
+  ['shelek', 'Шелек', 'Шелек', 'Shelek'],
+  ['zhanatas', 'Жаңатас', 'Жанатас', 'Zhanatas'],
+  ['karatau', 'Қаратау', 'Каратау', 'Karatau'],
+  ['kordai', 'Қордай', 'Кордай', 'Kordai', 'Korday'],
+  ['merke', 'Мерке', 'Мерке', 'Merke'],
+  ['shakhtinsk', 'Шахтинск', 'Шахтинск', 'Shakhtinsk'],
+  ['priozersk', 'Приозёрск', 'Приозерск', 'Priozersk'],
+  ['karkaralinsk', 'Қарқаралы', 'Каркаралинск', 'Karkaraly'],
+  ['ereymentau', 'Ерейментау', 'Ерейментау', 'Ereymentau'],
+  ['makinsk', 'Макинск', 'Макинск', 'Makinsk'],
+  ['taiynsha', 'Тайынша', 'Тайынша', 'Taiynsha'],
+  ['emba', 'Ембі', 'Эмба', 'Emba'],
+  ['zyryanovsk', 'Зырян', 'Зыряновск', 'Zyryanovsk'],
+  // Abroad, where many families have someone (work, study): a place like any other.
+  ['moscow', 'Мәскеу', 'Москва', 'Moscow', 'Moskva'],
+  ['saint-petersburg', 'Санкт-Петербург', 'Санкт-Петербург', 'Saint Petersburg', 'Питер', 'Петербург'],
+  ['novosibirsk', 'Новосібір', 'Новосибирск', 'Novosibirsk'],
+  ['omsk', 'Омбы', 'Омск', 'Omsk'],
+  ['yekaterinburg', 'Екатеринбург', 'Екатеринбург', 'Yekaterinburg'],
+  ['orenburg', 'Орынбор', 'Оренбург', 'Orenburg'],
+  ['samara', 'Самара', 'Самара', 'Samara'],
+  ['astrakhan', 'Астрахан', 'Астрахань', 'Astrakhan'],
+  ['bishkek', 'Бішкек', 'Бишкек', 'Bishkek'],
+  ['tashkent', 'Ташкент', 'Ташкент', 'Tashkent'],
+  ['istanbul', 'Стамбұл', 'Стамбул', 'Istanbul'],
+  ['seoul', 'Сеул', 'Сеул', 'Seoul'],
+]

@@ -1,32 +1,53 @@
-import { knownCityId } from './city.js'
 import type { MessageKey } from './messages/index.js'
-import { normalisePhone } from './phone.js'
 import type { Flags } from './priority.js'
+import { formatReference } from './reference.js'
 import type { Language } from './request-states.js'
+import { type Reading, readMessage } from './sms-reading.js'
+import { hasVisibleLetter, stripBidiControls } from './text.js'
 
-/** What the conversation asks next, one short question at a time. */
-export type Step = 'phone' | 'name' | 'city' | 'needs'
-export type Draft = { relativePhone?: string; relativeName?: string; city?: string }
+/**
+ * What the conversation waits for: the relative's phone, then their place; once both are known
+ * the request exists and the conversation only listens for the optional urgent needs.
+ */
+export type Step = 'phone' | 'place' | 'needs'
+export type Draft = {
+  relativePhone?: string
+  altPhone?: string
+  relativeName?: string
+  relation?: string
+  place?: string
+  address?: string
+  flags?: Flags
+  /** The request this conversation made (the draft's personal details are dropped then). */
+  requestId?: string
+  reference?: string
+}
 export type Conversation = { language: Language; step: Step; draft: Draft }
 
 export type ReplyPart = { key: MessageKey; params?: Record<string, string | number> }
-export type Completed = { relativePhone: string; relativeName: string; city: string; flags: Flags }
+/** What a request is created from: a phone and a place, and whatever else was said. */
+export type Ready = Omit<Draft, 'relativePhone' | 'place' | 'flags' | 'requestId' | 'reference'> & {
+  relativePhone: string
+  place: string
+  flags: Flags
+}
 
 export type Turn = {
   reply: ReplyPart[]
   /** The conversation to keep, or null when it ended. */
   conversation: Conversation | null
-  /** Set when the conversation has everything a request needs. */
-  completed?: Completed
+  /** The conversation knows a phone and a place: create the request, then `awaitingNeeds`. */
+  ready?: Ready
+  /** Urgent needs given for the request this conversation made. */
+  needs?: { requestId: string; flags: Flags }
 }
 
 /** Longest single answer we read; a 1,600-character message is not an answer. */
 export const MAX_ANSWER = 300
 const MAX_FIELD = 100
-const PHONE_IN_TEXT = /\+?\d[\d\s().-]{5,}\d/
-const ASK: Record<Step, MessageKey> = { phone: 'sms.askPhone', name: 'sms.askName', city: 'sms.askCity', needs: 'sms.askNeeds' }
 const NEEDS: Record<string, keyof Flags> = { '1': 'elderly', '2': 'medical', '3': 'children', '4': 'disability' }
 const NO_NEEDS = /^(0|нет|жоқ|жок|no|none)$/i
+const NO_FLAGS: Flags = { elderly: false, medical: false, children: false, disability: false }
 
 /** A name or place as typed: letters kept, emoji and symbols dropped; undefined when nothing is left. */
 export function cleanText(text: string): string | undefined {
@@ -34,13 +55,14 @@ export function cleanText(text: string): string | undefined {
     .normalize('NFC')
     .replace(/[^\p{L}\p{M}\s'’.-]/gu, ' ')
     .replace(/\s+/g, ' ')
+    .replace(/^[\s.'’-]+|[\s'’-]+$/gu, '')
     .trim()
-  return /\p{L}/u.test(cleaned) && cleaned.length <= MAX_FIELD ? cleaned : undefined
+  return hasVisibleLetter(cleaned) && cleaned.length <= MAX_FIELD ? cleaned : undefined
 }
 
 /** "1 3", "1,3", "13" → flags; "0", "нет", "жоқ" → none; anything else → undefined. */
 export function parseNeeds(text: string): Flags | undefined {
-  const flags: Flags = { elderly: false, medical: false, children: false, disability: false }
+  const flags: Flags = { ...NO_FLAGS }
   const trimmed = text.trim()
   if (NO_NEEDS.test(trimmed)) return flags
   const digits = trimmed.replace(/[\s,;.+]/g, '')
@@ -49,86 +71,103 @@ export function parseNeeds(text: string): Flags | undefined {
   return flags
 }
 
-/**
- * Reads a first message that may hold everything ("+7 701 123 4567 Айгуль Алматы"): a phone
- * number anywhere, a known city among the words, and the rest as the relative's name.
- */
-export function readAllAtOnce(text: string): Draft {
-  const draft: Draft = {}
-  let rest = text
-  const phoneMatch = PHONE_IN_TEXT.exec(text)
-  if (phoneMatch) {
-    const phone = normalisePhone(phoneMatch[0])
-    if (phone.ok) {
-      draft.relativePhone = phone.e164
-      rest = rest.replace(phoneMatch[0], ' ')
-    }
+const anyFlag = (flags: Flags) => Object.values(flags).some(Boolean)
+const orFlags = (a: Flags | undefined, b: Flags): Flags => ({
+  elderly: Boolean(a?.elderly || b.elderly),
+  medical: Boolean(a?.medical || b.medical),
+  children: Boolean(a?.children || b.children),
+  disability: Boolean(a?.disability || b.disability),
+})
+
+/** A later message adds to what earlier ones said; a new phone or place is a correction. */
+function merge(draft: Draft, reading: Reading): Draft {
+  const next: Draft = { ...draft }
+  if (reading.phone && reading.phone !== draft.relativePhone) {
+    next.relativePhone = reading.phone
+    if (next.altPhone === reading.phone) delete next.altPhone
   }
-  const words = rest.split(/[\s,]+/).filter(Boolean)
-  for (let i = 0; i < words.length && !draft.city; i++) {
-    for (const size of [2, 1]) {
-      const candidate = words.slice(i, i + size).join(' ')
-      if (size <= words.length - i && knownCityId(candidate)) {
-        draft.city = candidate
-        words.splice(i, size)
-        break
-      }
-    }
+  if (reading.altPhone && reading.altPhone !== next.relativePhone) next.altPhone = reading.altPhone
+  const place = reading.place && cleanText(reading.place)
+  if (place) next.place = place
+  // "87011234567 Узынагаш", then "Узынагаш" when asked where: the word was the place, not a name.
+  if (place && next.relativeName) {
+    const rest = cleanText(next.relativeName.replace(place, ' '))
+    if (rest) next.relativeName = rest
+    else delete next.relativeName
   }
-  // Only take a name when a phone came with it: "Hello, please help" is not a name.
-  if (draft.relativePhone && words.length > 0) draft.relativeName = cleanText(words.join(' '))
-  return draft
+  const name = reading.name && cleanText(reading.name)
+  if (name && !next.relativeName) next.relativeName = name
+  const relation = reading.relation && cleanText(reading.relation)
+  if (relation && !next.relation) next.relation = relation
+  const address = reading.address && stripBidiControls(reading.address).replace(/\p{C}/gu, ' ').trim().slice(0, MAX_FIELD)
+  if (address && hasVisibleLetter(address) && !next.address) next.address = address
+  if (anyFlag(reading.flags)) next.flags = orFlags(next.flags, reading.flags)
+  return next
 }
 
-function nextStep(draft: Draft): Step {
-  if (!draft.relativePhone) return 'phone'
-  if (!draft.relativeName) return 'name'
-  if (!draft.city) return 'city'
-  return 'needs'
+function ready(draft: Draft, relativePhone: string, place: string): Ready {
+  const { relativeName, altPhone, relation, address, flags } = draft
+  return { relativePhone, place, relativeName, altPhone, relation, address, flags: flags ?? { ...NO_FLAGS } }
 }
 
-/** Applies one answer to the step being asked; returns the draft or the reply explaining why not. */
-function answer(step: Exclude<Step, 'needs'>, text: string, draft: Draft): Draft | ReplyPart {
-  if (step === 'phone') {
-    // The phone may come with the name and city ("8 701 … Нурлан Тараз"): take them all.
-    const found = readAllAtOnce(text)
-    return found.relativePhone ? { ...draft, ...found } : { key: 'sms.badPhone' }
-  }
-  const value = cleanText(text)
-  if (!value) return { key: 'sms.badText', params: { max: MAX_FIELD } }
-  return step === 'name' ? { ...draft, relativeName: value } : { ...draft, city: value }
+/** A conversation stored before places were asked first (steps 'name'/'city', `draft.city`). */
+function upgrade(stored: Conversation): Conversation {
+  const { city, ...draft } = stored.draft as Draft & { city?: string }
+  const place = draft.place ?? (city ? cleanText(city) : undefined)
+  return { ...stored, draft: place ? { ...draft, place } : draft }
+}
+
+/** The conversation once its request exists: it waits for the optional needs only. */
+export function awaitingNeeds(language: Language, request: { id: string; reference: string }): Conversation {
+  return { language, step: 'needs', draft: { requestId: request.id, reference: request.reference } }
+}
+
+/** After the request: needs raise its priority; a new number starts another; the rest is told where things stand. */
+function afterRequest(current: Conversation, text: string, options: { language: Language }): Turn {
+  const requestId = current.draft.requestId as string
+  const reference = formatReference(current.draft.reference ?? '')
+  const reading = readMessage(text)
+  if (reading.phone) return converse(null, text, options)
+  const flags = parseNeeds(text) ?? (anyFlag(reading.flags) ? reading.flags : undefined)
+  if (flags) return { reply: [{ key: 'sms.needsNoted', params: { reference } }], conversation: null, needs: { requestId, flags } }
+  return { reply: [{ key: 'sms.afterCreated', params: { reference } }], conversation: current }
 }
 
 /**
  * One turn of the conversation that turns SMS into a request. `current` is null for a sender
- * with no conversation (or an expired one: then `expired` adds a polite restart).
+ * with no conversation; `expired` says it has been idle past SMS_IDLE_MINUTES. What an idle
+ * conversation knew is kept: the next message continues it, unless it brings another number.
  */
-export function converse(current: Conversation | null, text: string, options: { language: Language; expired?: boolean }): Turn {
-  const restart: ReplyPart[] = options.expired ? [{ key: 'sms.restart' }] : []
-  if (text.length > MAX_ANSWER) {
-    return { reply: [{ key: 'sms.tooLong' }], conversation: current }
+export function converse(stored: Conversation | null, text: string, options: { language: Language; expired?: boolean }): Turn {
+  const current = stored && upgrade(stored)
+  if (text.length > MAX_ANSWER) return { reply: [{ key: 'sms.tooLong' }], conversation: current }
+  if (current?.draft.requestId) {
+    if (text.trim() === '') return { reply: [{ key: 'sms.empty' }], conversation: current }
+    return afterRequest(current, text, options)
   }
+  const ask = (draft: Draft | undefined): MessageKey => (draft?.relativePhone ? 'sms.askCity' : 'sms.askPhone')
   if (text.trim() === '') {
-    return { reply: [{ key: 'sms.empty' }, { key: current ? ASK[current.step] : 'sms.welcome' }], conversation: current }
+    return { reply: [{ key: 'sms.empty' }, { key: current ? ask(current.draft) : 'sms.welcome' }], conversation: current }
   }
-  if (!current) {
-    const draft = readAllAtOnce(text)
-    const step = nextStep(draft)
-    const conversation = { language: options.language, step, draft }
-    const first: MessageKey = step === 'phone' && !options.expired ? 'sms.welcome' : ASK[step]
-    return { reply: [...restart, { key: first }], conversation }
-  }
-  if (current.step === 'needs') {
-    const flags = parseNeeds(text)
-    if (!flags) return { reply: [{ key: 'sms.badNeeds' }], conversation: current }
-    const { relativePhone, relativeName, city } = current.draft
-    if (relativePhone && relativeName && city) {
-      return { reply: [], conversation: null, completed: { relativePhone, relativeName, city, flags } }
-    }
-    return { reply: [{ key: ASK[nextStep(current.draft)] }], conversation: { ...current, step: nextStep(current.draft) } }
-  }
-  const result = answer(current.step, text, current.draft)
-  if ('key' in result) return { reply: [result], conversation: current }
-  const step = nextStep(result)
-  return { reply: [{ key: ASK[step] }], conversation: { ...current, step, draft: result } }
+  const placeAnswer = Boolean(current?.draft.relativePhone && !current.draft.place)
+  const reading = readMessage(text, { placeAnswer })
+  const newNumber = options.expired && reading.phone !== undefined && reading.phone !== current?.draft.relativePhone
+  const kept = current && !newNumber ? current : null
+  const draft = merge(kept ? kept.draft : {}, reading)
+  const needs = current?.step === 'needs' ? parseNeeds(text) : undefined // a conversation stored before this version
+  if (needs) draft.flags = orFlags(draft.flags, needs)
+  const language = kept && !options.expired ? kept.language : options.language
+  const step: Step = draft.relativePhone ? 'place' : 'phone'
+  const conversation: Conversation = { language, step, draft }
+  if (draft.relativePhone && draft.place)
+    return { reply: [], conversation, ready: ready(draft, draft.relativePhone, draft.place) }
+  const resumed = kept && options.expired && Boolean(kept.draft.relativePhone || kept.draft.place)
+  const reply: ReplyPart[] = resumed ? [{ key: 'sms.resumed' }] : []
+  const saidSomething = Boolean(reading.place || reading.name || reading.relation)
+  const noLetters = placeAnswer && !reading.phone && !needs && !hasVisibleLetter(text)
+  if (step === 'place') reply.push(noLetters ? { key: 'sms.badText', params: { max: MAX_FIELD } } : { key: 'sms.askCity' })
+  else if (/\d/.test(text) && kept) reply.push({ key: 'sms.badPhone' })
+  else if (reading.badPhone) reply.push({ key: 'sms.badPhone' })
+  else reply.push({ key: !current && !saidSomething ? 'sms.welcome' : 'sms.askPhone' })
+  return { reply, conversation }
 }

@@ -8,9 +8,11 @@ import { type MetricsCounts, readMetricsCounts } from '../db/metrics-repository.
 import type { NotificationStatus } from '../db/notification-repository.js'
 import { outboxLagSeconds } from '../db/outbox-repository.js'
 import type { Db } from '../db/pool.js'
+import { type ReconcileTotals, readReconcileTotals } from '../db/reconcile-repository.js'
 import { REQUEST_STATES } from '../domain/request-states.js'
 import { AuthErrors, Errors } from '../errors.js'
 import { monitoredQueues } from '../queues/monitored.js'
+import { withRedisOr } from '../services/redis-guard.js'
 
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const
 const NOTIFICATION_STATUSES = Object.keys({
@@ -26,32 +28,23 @@ const NOTIFICATION_STATUSES = Object.keys({
 /** Completed jobs per queue the duration quantiles are taken over. */
 const DURATION_SAMPLE = 100
 const QUANTILES = [0.5, 0.9, 0.99]
-/** The checkins queues use the workers' connection, which waits for Redis forever: a scrape must not. */
-const REDIS_TIMEOUT_MS = 1000
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
+const SKIPPED = Symbol('skipped')
 
 /** Nearest-rank quantile of sorted values. */
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0
 }
 
-/** The queue series, read per scrape; a queue Redis does not answer for is left out of it. */
-function queueMetrics(registry: Registry, queues: Queue[], log: FastifyBaseLogger) {
+/**
+ * The queue series, read per scrape. Every read has the request paths' Redis deadline: a queue
+ * Redis does not answer for in time (away, or frozen) is left out of the scrape, which never hangs.
+ */
+function queueMetrics(registry: Registry, queues: Queue[], redisTimeoutMs: number) {
   const each = async <T>(read: (queue: Queue) => Promise<T>, use: (queue: Queue, value: T) => void) => {
     await Promise.all(
       queues.map(async (queue) => {
-        try {
-          use(queue, await withTimeout(read(queue), REDIS_TIMEOUT_MS))
-        } catch (err) {
-          log.debug({ err, queue: queue.name }, 'queue metrics skipped')
-        }
+        const value = await withRedisOr(redisTimeoutMs, () => read(queue), SKIPPED)
+        if (value !== SKIPPED) use(queue, value)
       }),
     )
   }
@@ -92,13 +85,13 @@ function queueMetrics(registry: Registry, queues: Queue[], log: FastifyBaseLogge
   })
 }
 
-/** The PostgreSQL series: one counts query per scrape, shared by the metrics that need it. */
-function databaseMetrics(registry: Registry, db: Db, log: FastifyBaseLogger) {
-  let pending: Promise<MetricsCounts | null> | null = null
-  const counts = () => {
-    pending ??= readMetricsCounts(db)
+/** One read shared by the metrics of a scrape that need it; null (series left out) when it fails. */
+function sharedRead<T>(read: () => Promise<T>, log: FastifyBaseLogger, what: string): () => Promise<T | null> {
+  let pending: Promise<T | null> | null = null
+  return () => {
+    pending ??= read()
       .catch((err) => {
-        log.warn({ err }, 'database metrics skipped')
+        log.warn({ err }, `${what} skipped`)
         return null
       })
       .finally(() => {
@@ -106,6 +99,11 @@ function databaseMetrics(registry: Registry, db: Db, log: FastifyBaseLogger) {
       })
     return pending
   }
+}
+
+/** The PostgreSQL series: one counts query per scrape, shared by the metrics that need it. */
+function databaseMetrics(registry: Registry, db: Db, log: FastifyBaseLogger) {
+  const counts = sharedRead(() => readMetricsCounts(db), log, 'database metrics')
   const byStatus = (
     name: string,
     help: string,
@@ -161,6 +159,44 @@ function databaseMetrics(registry: Registry, db: Db, log: FastifyBaseLogger) {
   })
 }
 
+/**
+ * The reconciler's running totals, which the worker that reconciles writes to PostgreSQL: the
+ * API is the only exporter, and every instance reports the same cluster-wide figures.
+ */
+function reconcilerMetrics(registry: Registry, db: Db, log: FastifyBaseLogger) {
+  const totals = sharedRead(() => readReconcileTotals(db), log, 'reconciler metrics')
+  const counter = (name: string, help: string, values: (t: ReconcileTotals) => [Record<string, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        const t = await totals()
+        if (t) for (const [labels, n] of values(t)) this.inc(labels, n)
+      },
+    })
+  counter('bailanys_reconciler_requeued_total', 'Jobs re-enqueued because Redis had lost them (PostgreSQL is the truth)', (t) => [
+    [{ queue: 'checkins' }, t.requeued ?? 0],
+    [{ queue: 'notify' }, t.notifications ?? 0],
+  ])
+  counter('bailanys_reconciler_removed_total', 'Waiting checkins jobs removed because their request was closed or gone', (t) => [
+    [{ queue: 'checkins' }, t.removed ?? 0],
+  ])
+  counter('bailanys_reconciler_runs_total', 'Reconciler runs (by whichever worker held the lock)', (t) => [[{}, t.runs ?? 0]])
+  new Gauge({
+    name: 'bailanys_reconciler_last_run_timestamp_seconds',
+    help: 'When the reconciler last ran, in seconds since the epoch (0: never; alert when it falls behind RECONCILE_EVERY_MS)',
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const t = await totals()
+      if (t) this.set(t.lastRunAt ?? 0)
+    },
+  })
+}
+
 const digest = (token: string) => createHash('sha256').update(token).digest()
 
 /**
@@ -192,8 +228,9 @@ export default fp<{ config: Config }>(
 
     const monitored = monitoredQueues(app.checkins.queues, config, (err) => app.log.debug({ err }, 'metrics queue error'))
     app.addHook('onClose', () => monitored.close())
-    queueMetrics(registry, monitored.queues, app.log)
+    queueMetrics(registry, monitored.queues, config.REDIS_TIMEOUT_MS)
     databaseMetrics(registry, app.db, app.log)
+    reconcilerMetrics(registry, app.db, app.log)
 
     const expected = digest(token)
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {

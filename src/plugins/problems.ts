@@ -11,9 +11,6 @@ const CLIENT_ERRORS: Record<string, { status: number; title: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, title: 'The body is not valid JSON' },
 }
 
-/** What ioredis says when a fail-fast client has no connection. */
-const REDIS_AWAY = /Stream isn't writeable|Connection is closed|enableOfflineQueue|ECONNREFUSED/
-
 function problem(status: number, code: string, title: string, extra: Record<string, unknown> = {}) {
   return { type: `urn:bailanys:problem:${code.toLowerCase()}`, title, status, code, ...extra }
 }
@@ -52,11 +49,9 @@ export default fp(
         const status = err.statusCode ?? 400
         body = problem(status, err.code ?? 'APP_ERR_BAD_REQUEST', err.message)
       } else if (err.code?.startsWith('APP_ERR_') && err.statusCode) {
+        // Redis away or slow reaches here as RedisUnavailable (src/services/redis-guard.ts): a 503.
+        if (err.statusCode >= 500) request.log.warn({ code: err.code }, 'not ready')
         body = problem(err.statusCode, err.code, err.message)
-      } else if (REDIS_AWAY.test(String(err.message))) {
-        // Redis is away (the API's client fails fast): the work queue waits, nothing is lost.
-        request.log.warn({ code: 'APP_ERR_NOT_READY' }, 'redis unavailable')
-        body = problem(503, 'APP_ERR_NOT_READY', 'The work queue is unavailable for a moment; try again shortly')
       } else {
         request.log.error({ err }, 'unhandled error')
         body = problem(500, 'APP_ERR_INTERNAL', 'Something went wrong on our side; nothing was lost, try again')

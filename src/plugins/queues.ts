@@ -15,7 +15,8 @@ declare module 'fastify' {
 /** The checkins queues worked by hand from the API, and the Twilio client for bridged calls. */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    const options = { connection: bullConnection(config, 'worker'), prefix: config.BULLMQ_PREFIX }
+    // Fail-fast connections with a deadline per command: a heartbeat or release never hangs on Redis.
+    const options = { connection: bullConnection(config, 'api'), prefix: config.BULLMQ_PREFIX }
     const queues = createCheckinsQueues(options)
     const workers = createHandWorkers({ ...options, leaseMs: config.LEASE_SECONDS * 1000 })
     const warn = (err: Error) => app.log.warn({ err }, 'checkins queue connection error')

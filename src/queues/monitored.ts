@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq'
-import { MAINTENANCE_QUEUE } from '../../workers/maintenance.js'
 import type { Config } from '../config.js'
 import type { CheckinsQueues } from './checkins.js'
 import { bullConnection } from './connection.js'
+import { MAINTENANCE_QUEUE } from './maintenance.js'
 import { createNotifyQueue } from './notify.js'
 
 /** Every queue of the service, as the read-only views (metrics, bull-board) see them. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LANGUAGES } from '../domain/request-states.js'
-import { PhoneSchema, ProblemSchema, requiredText } from './common.js'
+import { IdParam, PhoneSchema, ProblemSchema, queryText, requiredText } from './common.js'
 
 const Password = z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters')
 
@@ -16,7 +16,7 @@ export const AccountSchema = z.object({
 export const LoginRoute = {
   tags: ['accounts'],
   summary: 'Log in with a phone number or email and a password',
-  body: z.strictObject({ login: z.string().min(1, 'is required').max(200), password: z.string().min(1, 'is required').max(200) }),
+  body: z.strictObject({ login: queryText(200).min(1, 'is required'), password: z.string().min(1, 'is required').max(200) }),
   response: {
     200: z.object({ token: z.string(), expiresAt: z.string(), role: z.enum(['volunteer', 'coordinator']) }),
     400: ProblemSchema,
@@ -47,7 +47,7 @@ export const CreateVolunteerRoute = {
   },
 }
 
-export const VolunteerIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a volunteer id') })
+export const VolunteerIdParams = z.object({ id: IdParam })
 
 export const AvailabilityRoute = {
   tags: ['volunteers'],

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LANGUAGES, REQUEST_STATES } from '../domain/request-states.js'
-import { PhoneSchema, ProblemSchema, requiredText, text } from './common.js'
+import { PhoneSchema, ProblemSchema, queryText, requiredText, text } from './common.js'
 
 const RequesterSchema = z
   .strictObject({
@@ -87,8 +87,8 @@ export const CoordinatorRequestSchema = z.looseObject({
 export const RequestStatusRoute = {
   tags: ['requests'],
   summary: "A request's status for its requester (with ?phone), or in full for a coordinator (with a session, audited)",
-  params: z.object({ reference: z.string().max(32) }),
-  querystring: z.object({ phone: z.string().min(1, 'is required').max(32).optional() }),
+  params: z.object({ reference: queryText(32) }),
+  querystring: z.object({ phone: queryText(32).min(1, 'is required').optional() }),
   response: {
     200: z.union([CoordinatorRequestSchema, RequestStatusSchema]),
     400: ProblemSchema,

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LANGUAGES } from '../domain/request-states.js'
-import { ProblemSchema, text } from './common.js'
+import { ProblemSchema, queryText, text } from './common.js'
 
 const TaskSchema = z.object({
   reference: z.string(),
@@ -8,6 +8,7 @@ const TaskSchema = z.object({
   flags: z.object({ elderly: z.boolean(), medical: z.boolean(), children: z.boolean(), disability: z.boolean() }),
   relative: z.object({
     name: z.string().nullable(),
+    relation: z.string().nullable(),
     otherNames: z.array(z.string()),
     phone: z.string().nullable(),
     altPhone: z.string().nullable(),
@@ -18,11 +19,13 @@ const TaskSchema = z.object({
   requester: z.object({ firstName: z.string().nullable(), language: z.enum(LANGUAGES) }),
   requesters: z.number(),
   attempts: z.array(z.object({ at: z.string(), outcome: z.string().nullable() })),
+  /** What a voice caller recorded: GET /api/v1/tasks/{id}/recordings/{kind} plays it. */
+  recordings: z.array(z.enum(['place', 'name'])),
   leaseExpiresAt: z.string(),
 })
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema }
-export const TaskParams = z.object({ id: z.string().min(1).max(32) })
+export const TaskParams = z.object({ id: queryText(32).min(1) })
 
 export const ClaimRoute = {
   tags: ['tasks'],

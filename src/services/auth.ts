@@ -5,6 +5,7 @@ import { type Account, findForLogin } from '../db/account-repository.js'
 import type { Db } from '../db/pool.js'
 import { insertSession } from '../db/session-repository.js'
 import { normalisePhone } from '../domain/phone.js'
+import { hasControlCharacters } from '../domain/text.js'
 import { AuthErrors, Errors } from '../errors.js'
 
 /** Failed logins one account may have in 15 minutes before it is locked for the rest of them. */
@@ -18,6 +19,8 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 /** A login as typed: an email, or a phone number in any usual format. */
 export function parseLogin(login: string): { email?: string; phone?: string } {
+  // Names no account, and PostgreSQL text cannot hold the NUL among them: not looked up.
+  if (hasControlCharacters(login)) return {}
   if (login.includes('@')) return { email: login.trim().toLowerCase() }
   const phone = normalisePhone(login)
   return phone.ok ? { phone: phone.e164 } : {}

@@ -4,14 +4,12 @@ import type { Account } from '../db/account-repository.js'
 import { openAttemptId, recordCall, taskDetails } from '../db/task-repository.js'
 import { TaskErrors } from '../errors.js'
 import { bridgeTwiml } from '../twilio/twiml.js'
-import { heldLease } from './tasks.js'
+import { heldLease, type TaskDeps } from './tasks.js'
 
-type Deps = Pick<FastifyInstance, 'db' | 'redis' | 'checkins' | 'log' | 'twilio'> & {
-  config: Pick<
-    Config,
-    'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'PUBLIC_BASE_URL' | 'TWILIO_FROM' | 'TWILIO_VOICE_FROM'
-  >
-}
+type Deps = TaskDeps &
+  Pick<FastifyInstance, 'twilio'> & {
+    config: Pick<Config, 'PUBLIC_BASE_URL' | 'TWILIO_FROM' | 'TWILIO_VOICE_FROM'>
+  }
 
 /**
  * Calls the volunteer and, when they answer, bridges them to the relative (the service pays, and
@@ -21,7 +19,7 @@ export async function startBridgedCall(deps: Deps, account: Account, reference: 
   const lease = await heldLease(deps, account, reference)
   const [attemptId, task] = await Promise.all([
     openAttemptId(deps.db, lease.requestId, account.id),
-    taskDetails(deps.db, lease.requestId),
+    taskDetails(deps.db, { requestId: lease.requestId, accountId: account.id }),
   ])
   const relativePhone = task?.relative.phone
   if (!attemptId || !relativePhone) throw new TaskErrors.NO_LEASE()

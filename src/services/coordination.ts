@@ -1,19 +1,15 @@
-import type { FastifyInstance } from 'fastify'
 import type pg from 'pg'
-import type { Config } from '../config.js'
 import { coordinatorEvent, lockRequest, mergeInto, reopen, setPriority } from '../db/coordination-repository.js'
-import { findLeaseOf } from '../db/lease-repository.js'
+import { endLease, type Lease } from '../db/lease-repository.js'
 import { addNotification } from '../db/notification-repository.js'
 import { withTransaction } from '../db/pool.js'
 import { cancelRequest } from '../db/request-repository.js'
 import { parseReference } from '../domain/reference.js'
 import { OPEN_STATES, type RequestState } from '../domain/request-states.js'
 import { CoordinationErrors } from '../errors.js'
-import { endLeaseNow } from './tasks.js'
+import { returnJob, type TaskDeps } from './tasks.js'
 
-type Deps = Pick<FastifyInstance, 'db' | 'redis' | 'checkins' | 'log'> & {
-  config: Pick<Config, 'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES'>
-}
+type Deps = TaskDeps
 type Locked = { id: string; status: RequestState; priority: number }
 
 /** A request reference as typed, or 404. */
@@ -47,32 +43,50 @@ export async function changePriority(deps: Deps, actorId: string, reference: str
   })
 }
 
-/** Ends any lease, closes the request as cancelled and tells its requesters. */
+/**
+ * Ends a request's lease inside the action's transaction (the coordinator is the actor), so the
+ * lease ends only if the whole action commits; its job is given back to the queue after commit.
+ */
+async function endLeaseIn(client: pg.PoolClient, r: Locked, actorId: string): Promise<Lease | null> {
+  return endLease(client, { requestId: r.id, event: 'lease_ended', actorType: 'coordinator', actorId })
+}
+
+/** Runs an action that may end a lease; the job goes back to the queue once the action committed. */
+async function actEndingLease<T>(
+  deps: Deps,
+  reference: string,
+  fn: (client: pg.PoolClient, r: Locked) => Promise<{ value: T; lease: Lease | null }>,
+): Promise<T> {
+  const { value, lease } = await act(deps, reference, fn)
+  if (lease) await returnJob(deps, lease)
+  return value
+}
+
+/** Ends any lease, closes the request as cancelled and tells its requesters: all or nothing. */
 export async function cancelByCoordinator(deps: Deps, actorId: string, reference: string, reason: string) {
-  const lease = await findLeaseOf(deps.db, referenceOf(reference))
-  if (lease) await endLeaseNow(deps, lease, { type: 'coordinator', id: actorId })
-  return act(deps, reference, async (client, r) => {
+  return actEndingLease(deps, reference, async (client, r) => {
+    if (!OPEN_STATES.includes(r.status)) throw new CoordinationErrors.NOT_OPEN(r.status)
+    const lease = await endLeaseIn(client, r, actorId)
     if (!(await cancelRequest(client, { requestId: r.id, actorType: 'coordinator', actorId, reason })))
       throw new CoordinationErrors.NOT_OPEN(r.status)
     await addNotification(client, { requestId: r.id, kind: 'cancelled' })
-    return { status: 'cancelled' as const }
+    return { value: { status: 'cancelled' as const }, lease }
   })
 }
 
-/** Merges a duplicate into another open request (its requesters follow and are told). */
+/** Merges a duplicate into another open request (its requesters follow and are told): all or nothing. */
 export async function merge(deps: Deps, actorId: string, reference: string, intoReference: string) {
   const from = referenceOf(reference)
   const into = referenceOf(intoReference)
   if (from === into) throw new CoordinationErrors.SAME_REQUEST()
-  const lease = await findLeaseOf(deps.db, from)
-  if (lease) await endLeaseNow(deps, lease, { type: 'coordinator', id: actorId })
-  return act(deps, from, async (client, r) => {
+  return actEndingLease(deps, from, async (client, r) => {
     const target = await lockRequest(client, into)
     if (!target) throw new CoordinationErrors.REQUEST_NOT_FOUND()
     if (!OPEN_STATES.includes(r.status)) throw new CoordinationErrors.NOT_OPEN(r.status)
     if (!OPEN_STATES.includes(target.status)) throw new CoordinationErrors.NOT_OPEN(target.status)
-    await mergeInto(client, { fromId: r.id, intoId: target.id, actorId, fromStatus: r.status })
-    return { status: 'duplicate' as const, into }
+    const lease = await endLeaseIn(client, r, actorId)
+    await mergeInto(client, { fromId: r.id, intoId: target.id, actorId, fromStatus: lease ? 'queued' : r.status })
+    return { value: { status: 'duplicate' as const, into }, lease }
   })
 }
 
@@ -96,8 +110,9 @@ export async function requeue(deps: Deps, actorId: string, reference: string) {
 
 /** Takes a request back from the volunteer holding it. */
 export async function endLeaseByCoordinator(deps: Deps, actorId: string, reference: string) {
-  const lease = await findLeaseOf(deps.db, referenceOf(reference))
-  if (!lease) throw new CoordinationErrors.NO_LEASE_TO_END()
-  await endLeaseNow(deps, lease, { type: 'coordinator', id: actorId })
-  return { status: 'queued' as const }
+  return actEndingLease(deps, reference, async (client, r) => {
+    const lease = await endLeaseIn(client, r, actorId)
+    if (!lease) throw new CoordinationErrors.NO_LEASE_TO_END()
+    return { value: { status: 'queued' as const }, lease }
+  })
 }

@@ -1,6 +1,7 @@
 import twilio from 'twilio'
-import { message } from '../domain/messages/index.js'
+import { type MessageKey, message } from '../domain/messages/index.js'
 import type { Language } from '../domain/request-states.js'
+import { charKey, type Prompt, type Speech } from '../domain/voice-prompts.js'
 
 type Voice = { language: 'ru-RU' | 'en-US'; voice: 'Polly.Tatyana' | 'Polly.Joanna' }
 
@@ -69,5 +70,75 @@ export function bridgeTwiml(options: {
 export function hangupTwiml(): string {
   const response = new twilio.twiml.VoiceResponse()
   response.hangup()
+  return response.toString()
+}
+
+/** Where the recording of a Kazakh prompt is served, if there is one. */
+export type AudioUrls = (key: MessageKey) => string | undefined
+type Speaker = Pick<ReturnType<typeof twilio.twiml.VoiceResponse.prototype.gather>, 'say' | 'play' | 'pause'>
+
+function speak(to: Speaker, speech: Speech, language: Language, audio: AudioUrls) {
+  if ('pause' in speech) {
+    to.pause({ length: speech.pause })
+    return
+  }
+  const lang = 'key' in speech ? (speech.language ?? language) : language
+  // Twilio has no Kazakh voice: Kazakh is played from recordings; what has none (free text a
+  // volunteer typed, a recording gone missing) is read by the Russian voice, which reads Cyrillic.
+  if (lang === 'kk' && !('say' in speech)) {
+    const keys = 'key' in speech ? [speech.key] : [...speech.spell].map(charKey)
+    for (const key of keys) {
+      const url = audio(key)
+      if (url) to.play(url)
+      else to.say(VOICES.ru, message('kk', key))
+    }
+    return
+  }
+  const voice = VOICES[spokenLanguage(lang)]
+  if ('say' in speech) to.say(voice, speech.say)
+  else if ('key' in speech) to.say(voice, message(spokenLanguage(lang), speech.key))
+  else
+    to.say(voice, '').prosody(
+      { rate: 'slow' },
+      [...speech.spell].map((ch) => message(spokenLanguage(lang), charKey(ch))).join(', '),
+    )
+}
+
+/**
+ * A voice-line prompt as TwiML. A question is a `<Gather>` (keys) or a `<Record>` followed by a
+ * `<Redirect>` to the same action URL: Twilio falls through to it on silence, so silence reaches
+ * the service as an answer without input. The last prompt hangs up.
+ */
+export function voicePromptTwiml(options: { prompt: Prompt; language: Language; actionUrl: string; audio: AudioUrls }): string {
+  const { prompt, language, actionUrl, audio } = options
+  const response = new twilio.twiml.VoiceResponse()
+  const { listen } = prompt
+  const speaker: Speaker =
+    listen.kind === 'keys'
+      ? response.gather({
+          input: ['dtmf'],
+          numDigits: listen.numDigits,
+          timeout: listen.timeout,
+          ...(listen.finishOnHash ? { finishOnKey: '#' } : {}),
+          action: actionUrl,
+          method: 'POST',
+        })
+      : response
+  for (const speech of prompt.speech) speak(speaker, speech, language, audio)
+  if (listen.kind === 'hangup') {
+    response.hangup()
+    return response.toString()
+  }
+  if (listen.kind === 'record')
+    response.record({
+      action: actionUrl,
+      method: 'POST',
+      maxLength: listen.maxLength,
+      finishOnKey: '#',
+      playBeep: true,
+      timeout: 5,
+      trim: 'trim-silence',
+    })
+  response.redirect({ method: 'POST' }, actionUrl)
   return response.toString()
 }

@@ -6,6 +6,7 @@ import type { Job } from 'bullmq'
 import { pino } from 'pino'
 import t from 'tap'
 import type { NotifyJob } from '../../src/queues/notify.js'
+import { deleteDueRecordings } from '../../src/services/voice-recordings.js'
 import { createTwilioClient } from '../../src/twilio/client.js'
 import { createNotifyProcessor } from '../../workers/notify.js'
 import { build, requestBody } from '../helper.js'
@@ -32,7 +33,7 @@ async function freePort(): Promise<number> {
 if (!existsSync(PRISM)) {
   t.test('Twilio contract', { skip: 'Stoplight Prism is not installed (npm ci installs it as a dev dependency)' }, async () => {})
 } else {
-  t.test("the service's SMS and call requests satisfy Twilio's API description", async (t) => {
+  t.test("the service's SMS, call and recording requests satisfy Twilio's API description", async (t) => {
     const port = await freePort()
     const prism: ChildProcess = spawn(PRISM, ['mock', '-h', '127.0.0.1', '-p', String(port), SPEC], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,6 +100,22 @@ if (!existsSync(PRISM)) {
       await serviceProcess({ data: { notificationId: rows[0].id } } as Job<NotifyJob>),
       /^SM/,
       'messaging service: accepted',
+    )
+
+    // The retention purge deletes a voice recording at Twilio: DELETE …/Recordings/RE….json.
+    const { rows: purged } = await app.db.query('UPDATE requests SET purged_at = now() WHERE reference = $1 RETURNING id::text', [
+      created.json().reference,
+    ])
+    await app.db.query(`INSERT INTO voice_recordings (call_sid, kind, recording_sid, request_id) VALUES ($1, 'name', $2, $3)`, [
+      `CA${'c'.repeat(32)}`,
+      `RE${'d'.repeat(32)}`,
+      purged[0].id,
+    ])
+    const twilio = createTwilioClient(config)
+    t.equal(
+      await deleteDueRecordings({ db: app.db, twilio, log: pino({ level: 'silent' }) }),
+      1,
+      'recording: deleted at the mock',
     )
 
     const violations = () =>

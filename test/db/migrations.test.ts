@@ -4,10 +4,10 @@ import { loadConfig } from '../../src/config.js'
 import { migrate, pendingMigrations } from '../../src/db/migrations.js'
 import { createPool } from '../../src/db/pool.js'
 import { MIGRATIONS_DIR } from '../../src/paths.js'
-import { dropSchema, uniqueName } from '../helper.js'
+import { dropSchema, TEST_SERVICES, uniqueName } from '../helper.js'
 
 t.test('migrate is idempotent and the pending list follows it', async (t) => {
-  const config = { ...loadConfig(process.env), DATABASE_SCHEMA: uniqueName(t) }
+  const config = { ...loadConfig(TEST_SERVICES), DATABASE_SCHEMA: uniqueName(t) }
   t.teardown(() => dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA))
   const db = createPool(config)
   t.teardown(() => db.end())
@@ -39,6 +39,7 @@ t.test('migrate is idempotent and the pending list follows it', async (t) => {
       'opt_outs',
       'outbox',
       'pgmigrations',
+      'reconciler_totals',
       'request_count_deltas',
       'request_counts',
       'request_events',
@@ -47,12 +48,14 @@ t.test('migrate is idempotent and the pending list follows it', async (t) => {
       'sessions',
       'sms_conversations',
       'sms_senders',
+      'voice_calls',
+      'voice_recordings',
     ],
   )
 })
 
 t.test('request events are append-only', async (t) => {
-  const config = { ...loadConfig(process.env), DATABASE_SCHEMA: uniqueName(t) }
+  const config = { ...loadConfig(TEST_SERVICES), DATABASE_SCHEMA: uniqueName(t) }
   t.teardown(() => dropSchema(config.DATABASE_URL, config.DATABASE_SCHEMA))
   await migrate(config)
   const db = createPool(config)

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
 import { coordinator, login, PASSWORD, volunteer } from '../accounts-helper.js'
-import { build, uniquePhone } from '../helper.js'
+import { build, testEnv, uniquePhone } from '../helper.js'
 
 const { app, config } = await build(t)
 
@@ -9,7 +9,7 @@ t.test('the first coordinator comes from the command line', async (t) => {
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(process.execPath, [...process.execArgv, 'src/cli/admin.ts', ...args], {
-        env: { ...process.env, DATABASE_SCHEMA: config.DATABASE_SCHEMA },
+        env: testEnv({ DATABASE_SCHEMA: config.DATABASE_SCHEMA }),
       })
       let out = ''
       let err = ''
@@ -53,6 +53,7 @@ t.test('login, tokens, cookies, logout', async (t) => {
   t.same(unknown.json(), wrong.json(), 'an unknown login looks like a wrong password')
   const missing = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: '' } })
   t.equal(missing.statusCode, 400)
+  t.equal(missing.json().code, 'APP_ERR_VALIDATION')
 
   const res = await app.inject({
     method: 'POST',
@@ -113,6 +114,7 @@ t.test('coordinators add, approve and suspend volunteers', async (t) => {
     payload: { name: '', phone: 'x', languages: ['de'], password: 'short', extra: 1 },
   })
   t.equal(bad.statusCode, 400)
+  t.equal(bad.json().code, 'APP_ERR_VALIDATION')
   t.same(
     bad
       .json()
@@ -134,6 +136,7 @@ t.test('coordinators add, approve and suspend volunteers', async (t) => {
     payload: { available: true },
   })
   t.equal(avail.statusCode, 403)
+  t.equal(avail.json().code, 'APP_ERR_NOT_APPROVED')
 
   const dup = await app.inject({
     method: 'POST',
@@ -142,6 +145,7 @@ t.test('coordinators add, approve and suspend volunteers', async (t) => {
     payload: { name: 'Again', phone: pending.phone, languages: ['ru'], password: PASSWORD },
   })
   t.equal(dup.statusCode, 409)
+  t.equal(dup.json().code, 'APP_ERR_ACCOUNT_EXISTS')
 
   const approved = await app.inject({ method: 'POST', url: `/api/v1/volunteers/${pending.id}/approve`, headers: boss.headers })
   t.match(approved.json(), { status: 'approved' })
@@ -151,8 +155,10 @@ t.test('coordinators add, approve and suspend volunteers', async (t) => {
     headers: pending.headers,
   })
   t.equal(byVolunteer.statusCode, 403, 'a volunteer cannot suspend')
+  t.equal(byVolunteer.json().code, 'APP_ERR_FORBIDDEN')
   const noSuch = await app.inject({ method: 'POST', url: '/api/v1/volunteers/999999/approve', headers: boss.headers })
   t.equal(noSuch.statusCode, 404)
+  t.equal(noSuch.json().code, 'APP_ERR_ACCOUNT_NOT_FOUND')
   const suspended = await app.inject({ method: 'POST', url: `/api/v1/volunteers/${pending.id}/suspend`, headers: boss.headers })
   t.match(suspended.json(), { status: 'suspended', available: false })
   t.equal((await app.inject({ url: '/api/v1/me', headers: pending.headers })).statusCode, 401, 'their sessions end')
@@ -162,6 +168,7 @@ t.test('coordinators add, approve and suspend volunteers', async (t) => {
     payload: { login: pending.phone, password: PASSWORD },
   })
   t.equal(relogin.statusCode, 401, 'and they cannot log in again')
+  t.equal(relogin.json().code, 'APP_ERR_BAD_CREDENTIALS')
   const audit = await app.db.query('SELECT action FROM audit_events WHERE account_id = $1 ORDER BY id', [boss.id])
   t.same(
     audit.rows.map((r) => r.action),

@@ -361,6 +361,30 @@ t.test('an outcome with a message: back to the console, no details there; the re
   t.notMatch((await vera.b.get('/volunteer?done=no-such')).body, 'Saved', 'an unknown ?done= says nothing')
 })
 
+t.test('a refused outcome form: each field says what is wrong with it, nothing recorded', async (t) => {
+  const { submit, signIn, claimTask, status } = await setup(t)
+  const vera = await signIn({ lang: 'en' })
+  const reference = await submit()
+  await claimTask(vera.b)
+  const error = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1]
+
+  const noOutcome = await vera.b.post(`/volunteer/task/${reference}/outcome`, { note: 'rang twice\u0007' })
+  t.equal(noOutcome.statusCode, 400)
+  t.equal(error(noOutcome.body, 'outcome'), 'Choose what happened.')
+  t.equal(error(noOutcome.body, 'note'), 'Please check this field.', 'a control character: invalid, not too long')
+
+  const badNeeds = await vera.b.post(`/volunteer/task/${reference}/outcome`, [
+    ['outcome', 'reached_needs_help'],
+    ['needs', 'teleport'],
+    ['note', 'n'.repeat(1001)],
+  ])
+  t.equal(badNeeds.statusCode, 400)
+  t.equal(error(badNeeds.body, 'needs'), 'Please check this field.')
+  t.equal(error(badNeeds.body, 'note'), 'This is too long.')
+  t.equal(error(badNeeds.body, 'outcome'), undefined, 'the outcome itself was fine')
+  t.equal(await status(reference), 'claimed', 'nothing recorded')
+})
+
 t.test('no answer puts it back for later; release returns it to the queue at once', async (t) => {
   const { app, submit, signIn, claimTask, status } = await setup(t)
   const vera = await signIn({ lang: 'en' })
@@ -417,6 +441,8 @@ t.test('lease: the Extend form and the script’s heartbeat (cookie only) both e
   const beat = await app.inject({
     method: 'POST',
     url: `/api/v1/tasks/${reference}/heartbeat`,
+    // As console.js sends it: the cookie's changes through the API must show they are same-origin.
+    headers: { 'x-bailanys-csrf': '1' },
     cookies: { bailanys_session: vera.b.jar.bailanys_session as string },
   })
   t.equal(beat.statusCode, 200)

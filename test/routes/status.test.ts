@@ -46,6 +46,7 @@ t.test('a wrong phone looks exactly like an unknown reference', async (t) => {
 t.test('the phone is required', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/api/v1/requests/ZZZZ2222' })
   t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'APP_ERR_VALIDATION')
   t.same(
     res.json().errors.map((e: { path: string }) => e.path),
     ['phone'],

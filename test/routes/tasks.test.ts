@@ -1,42 +1,9 @@
-import { Redis } from 'ioredis'
-import { pino } from 'pino'
-import t, { type Test } from 'tap'
-import type { Config } from '../../src/config.js'
-import { closeCheckinsQueues, createCheckinsQueues } from '../../src/queues/checkins.js'
+import t from 'tap'
 import { closeHandWorkers, createHandWorkers } from '../../src/queues/checkins-hand.js'
 import { bullConnection } from '../../src/queues/connection.js'
-import { createNotifyQueue } from '../../src/queues/notify.js'
-import { sweepLeases } from '../../workers/leases.js'
-import { createOutboxRelay } from '../../workers/outbox-relay.js'
-import { coordinator, volunteer } from '../accounts-helper.js'
-import { build, requestBody, waitFor } from '../helper.js'
-
-const silent = pino({ level: 'silent' })
-
-async function setup(t: Test, overrides: Partial<Config> = {}) {
-  const { app, config } = await build(t, { LEASE_SECONDS: 60, ...overrides })
-  const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const checkins = createCheckinsQueues(producer)
-  const notify = createNotifyQueue(producer)
-  const relay = createOutboxRelay({ config, db: app.db, checkins, notify, log: silent })
-  const redis = new Redis(config.REDIS_URL)
-  t.teardown(async () => {
-    await closeCheckinsQueues(checkins)
-    await notify.close()
-    redis.disconnect()
-  })
-  const boss = await coordinator(app)
-  const submit = async (overrides: Parameters<typeof requestBody>[0] = {}) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/requests', payload: requestBody(overrides) })
-    await relay.runOnce()
-    return res.json().reference as string
-  }
-  const sweep = () => sweepLeases({ config, db: app.db, redis, queues: checkins, log: silent })
-  return { app, config, boss, submit, checkins, relay, sweep }
-}
-
-const claim = (app: Awaited<ReturnType<typeof setup>>['app'], headers: Record<string, string>) =>
-  app.inject({ method: 'POST', url: '/api/v1/tasks/claim', headers })
+import { volunteer } from '../accounts-helper.js'
+import { requestBody, waitFor } from '../helper.js'
+import { claim, setup } from '../tasks-helper.js'
 
 t.test('claim: priority, then age, in the volunteer’s languages; 204 when nothing fits', async (t) => {
   const { app, boss, submit } = await setup(t)

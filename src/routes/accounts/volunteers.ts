@@ -79,6 +79,9 @@ const volunteers: FastifyPluginAsyncZod<{ config: Config }> = async (app, { conf
     const account = await editVolunteer(app.db, request.params.id, {
       ...request.body,
       languages: request.body.languages && [...new Set(request.body.languages)],
+    }).catch((err: { code?: string }) => {
+      // 23505 unique_violation: the email is another account's (found by the fuzz run; was a 500).
+      throw err.code === '23505' ? new AuthErrors.ACCOUNT_EXISTS() : err
     })
     if (!account) throw new AuthErrors.ACCOUNT_NOT_FOUND()
     await audit(app.db, {

@@ -3,25 +3,12 @@ import { z } from 'zod'
 import type { Config } from '../../config.js'
 import type { Account } from '../../db/account-repository.js'
 import { duplicateSuggestions, listRequests } from '../../db/coordination-repository.js'
-import { LANGUAGES, REQUEST_STATES } from '../../domain/request-states.js'
 import { text } from '../../schemas/common.js'
+import { RequestListQuery, RequestRefParams } from '../../schemas/coordination.js'
 import { cancelByCoordinator, changePriority, endLeaseByCoordinator, merge, requeue } from '../../services/coordination.js'
 
-const Ref = z.object({ id: z.string().min(1).max(32) })
-const ListQuery = z.strictObject({
-  state: z.enum(REQUEST_STATES).optional(),
-  city: z.string().max(100).optional(),
-  language: z.enum(LANGUAGES).optional(),
-  priority: z.coerce.number().int().min(1).max(100).optional(),
-  minAgeMinutes: z.coerce.number().int().min(0).optional(),
-  maxAgeMinutes: z.coerce.number().int().min(0).optional(),
-  reference: z.string().max(16).optional(),
-  cursor: z
-    .string()
-    .regex(/^\d{1,18}$/, 'must be a cursor from nextCursor')
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-})
+const Ref = RequestRefParams
+const ListQuery = RequestListQuery
 
 /**
  * The coordinators' levers over requests, as JSON: list and filter (reading one in full is

@@ -6,11 +6,12 @@ import { duplicateSuggestions, listRequests, requestForCoordinator } from '../..
 import { leasesOfAccount } from '../../db/lease-repository.js'
 import { findSessionAccount, revokeAllSessions } from '../../db/session-repository.js'
 import { type MessageKey, message } from '../../domain/messages/index.js'
-import { formatReference } from '../../domain/reference.js'
+import { formatReference, parseReference } from '../../domain/reference.js'
 import { LANGUAGES, type Language, REQUEST_STATES, type RequestState } from '../../domain/request-states.js'
 import { sessionToken } from '../../plugins/auth.js'
 import { Password } from '../../schemas/accounts.js'
 import { PhoneSchema, requiredText } from '../../schemas/common.js'
+import { lenientListFilters } from '../../schemas/coordination.js'
 import { hashPassword, hashToken } from '../../services/auth.js'
 import { cancelByCoordinator, changePriority, endLeaseByCoordinator, merge, requeue } from '../../services/coordination.js'
 import { endLeaseNow } from '../../services/tasks.js'
@@ -86,16 +87,21 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
   app.get('/coordinator/requests', async (request: FastifyRequest<{ Querystring: Form }>, reply) => {
     if (!(await session(request, reply))) return reply
     const q = request.query
-    const state = REQUEST_STATES.find((s) => s === one(q.state))
-    const language = LANGUAGES.find((l) => l === one(q.language))
-    const priority = Number(one(q.priority)) || undefined
-    const cursor = /^\d{1,18}$/.test(one(q.cursor)) ? one(q.cursor) : undefined
+    // The API's rules for each filter (bounds, no NUL); one that breaks its rule is left out.
+    const { state, language, priority, city, reference, cursor } = lenientListFilters({
+      state: one(q.state),
+      language: one(q.language),
+      priority: one(q.priority),
+      city: one(q.city),
+      reference: one(q.reference),
+      cursor: one(q.cursor),
+    })
     const page = await listRequests(app.db, {
       state,
       language,
       priority,
-      city: one(q.city).toLowerCase() || undefined,
-      reference: one(q.reference).toUpperCase().replace(/[\s-]/g, '') || undefined,
+      city: city?.toLowerCase() || undefined,
+      reference: reference?.toUpperCase().replace(/[\s-]/g, '') || undefined,
       cursor,
       limit: 50,
     })
@@ -123,7 +129,8 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     async (request: FastifyRequest<{ Params: { ref: string }; Querystring: Form }>, reply) => {
       const me = await session(request, reply)
       if (!me) return reply
-      const found = await requestForCoordinator(app.db, request.params.ref.toUpperCase().replace(/[\s-]/g, ''))
+      const reference = parseReference(request.params.ref)
+      const found = reference ? await requestForCoordinator(app.db, reference) : null
       if (!found)
         return reply.page(
           'message',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
 import { type Config, redisKeyPrefix } from '../../config.js'
 import { findForRequester } from '../../db/request-repository.js'
 import { KZ_CITIES } from '../../domain/kz-cities.js'
@@ -6,6 +7,8 @@ import { type MessageKey, message } from '../../domain/messages/index.js'
 import { normalisePhone } from '../../domain/phone.js'
 import { formatReference, parseReference } from '../../domain/reference.js'
 import { LANGUAGES, type Language } from '../../domain/request-states.js'
+import { Errors } from '../../errors.js'
+import { PhoneSchema, singleValues } from '../../schemas/common.js'
 import { CreateRequestSchema } from '../../schemas/requests.js'
 import { createRequest, fromApiBody } from '../../services/intake.js'
 import { hitPhoneLimit } from '../../services/phone-limit.js'
@@ -62,14 +65,18 @@ function toBody(form: Form) {
   }
 }
 
-/** A field error in the person's words, from the schema's. */
-function errorKey(path: string, text: string): MessageKey {
-  if (path === 'consent') return 'page.error.consent'
-  if (/required/.test(text)) return 'page.error.required'
-  if (/SMS/.test(text)) return 'page.error.sms'
-  if (/phone/.test(text)) return 'page.error.phone'
-  if (/at most/.test(text)) return 'page.error.tooLong'
-  return 'page.error.invalid'
+/**
+ * A field error in the person's words, by the issue's field, code and input: never by the
+ * schema's wording, which may change. Needs the issues parsed with `reportInput`.
+ */
+function errorKey(issue: z.core.$ZodIssue, form: Form): MessageKey {
+  const field = FIELDS.find((f) => f.path === issue.path.join('.'))
+  if (field?.name === 'consent') return 'page.error.consent'
+  if (issue.code === 'too_big') return 'page.error.tooLong'
+  if (issue.code !== 'custom') return 'page.error.invalid'
+  // A number the phone schema itself accepts was refused for the channel chosen: no SMS there.
+  if (field?.type === 'tel') return PhoneSchema.safeParse(form[field.name] ?? '').success ? 'page.error.sms' : 'page.error.phone'
+  return issue.input === '' ? 'page.error.required' : 'page.error.invalid'
 }
 
 function renderForm(
@@ -127,15 +134,15 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
   app.get('/', async (_request, reply) => renderForm(reply, { days }))
 
   app.post('/', { preHandler: app.csrfProtection, config: limit }, async (request: FastifyRequest<{ Body: Form }>, reply) => {
-    const form = request.body ?? {}
+    const form = singleValues(request.body)
     // A filled honeypot is a bot: it is thanked and nothing is stored.
     if (form.website) return reply.page('request-created', { kind: 'created', reference: '—', referenceRaw: '' })
-    const parsed = CreateRequestSchema.safeParse(toBody(form))
+    const parsed = CreateRequestSchema.safeParse(toBody(form), { reportInput: true })
     if (!parsed.success) {
       const errors = new Map<string, MessageKey>()
       for (const issue of parsed.error.issues) {
         const path = issue.path.join('.')
-        if (!errors.has(path)) errors.set(path, errorKey(path, issue.message))
+        if (!errors.has(path)) errors.set(path, errorKey(issue, form))
       }
       return renderForm(reply, { form, errors, status: 400, days })
     }
@@ -145,7 +152,9 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
         phone: parsed.data.requester.phone.e164,
         perHour: config.RATE_LIMIT_PER_PHONE_PER_HOUR,
       })
-    } catch {
+    } catch (err) {
+      // Only the limit itself is "limited"; anything else is not the person's doing.
+      if (!(err instanceof Errors.RATE_LIMITED)) throw err
       return renderForm(reply, { form, notice: 'page.error.limited', status: 429, days })
     }
     const result = await createRequest(app.db, fromApiBody(parsed.data, 'web'))
@@ -171,7 +180,7 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
     '/status',
     { preHandler: app.csrfProtection, config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
     async (request: FastifyRequest<{ Body: Form }>, reply) => {
-      const form = request.body ?? {}
+      const form = singleValues(request.body)
       const reference = parseReference(form.ref ?? '')
       const phone = normalisePhone(form.phone ?? '')
       const found = reference && phone.ok ? await findForRequester(app.db, reference, phone.e164) : null

@@ -52,7 +52,8 @@ function taskCard(task: Task, lang: Language) {
   return {
     reference: formatReference(task.reference),
     raw: task.reference,
-    name: task.relative.name ?? '—',
+    name: task.relative.name ?? t('page.volunteer.task.nameUnknown'),
+    relation: task.relative.relation,
     otherNames: task.relative.otherNames.join(', '),
     phones,
     city: task.relative.city,
@@ -62,6 +63,10 @@ function taskCard(task: Task, lang: Language) {
     requester: task.requester.firstName ?? '—',
     language: LANGUAGE_NAMES[task.requester.language],
     requesters: task.requesters,
+    recordings: task.recordings.map((kind) => ({
+      label: t(`page.volunteer.task.recording.${kind}`),
+      href: `/api/v1/tasks/${task.reference}/recordings/${kind}`,
+    })),
     attempts: task.attempts.map((a) => ({
       at: when(a.at, lang, { dateStyle: 'short', timeStyle: 'short' }),
       outcome: (OUTCOMES as readonly (string | null)[]).includes(a.outcome)
@@ -294,12 +299,13 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
     })
     if (!parsed.success) {
       const errors: Record<string, MessageKey> = {}
+      // By the issue's path and code, never its wording (messages change; codes are zod's API).
       for (const issue of parsed.error.issues) {
         const path = String(issue.path[0])
         errors[path] ??=
           path === 'outcome'
             ? 'page.volunteer.outcome.missing'
-            : /at most/.test(issue.message)
+            : issue.code === 'too_big'
               ? 'page.error.tooLong'
               : 'page.error.invalid'
       }

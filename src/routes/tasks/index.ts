@@ -6,11 +6,16 @@ import { TaskErrors } from '../../errors.js'
 import { CallRoute, ClaimRoute, GetTaskRoute, HeartbeatRoute, OutcomeRoute, ReleaseRoute } from '../../schemas/tasks.js'
 import { startBridgedCall } from '../../services/bridge.js'
 import { claim, getTask, heartbeat, release, submitOutcome } from '../../services/tasks.js'
+import recordings from './recordings.js'
 
 /** The volunteer work queue over HTTP: claim, read, heartbeat, release, outcome, bridged call. */
 const tasks: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
   const deps = { db: app.db, redis: app.redis, checkins: app.checkins, log: app.log, config }
   app.addHook('preHandler', app.requireRole('volunteer'))
+  // A family's details must not linger in a browser's or a proxy's cache once the lease is gone.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
   const ref = (id: string) => {
     const reference = parseReference(id)
     if (!reference) throw new TaskErrors.TASK_NOT_FOUND()
@@ -50,5 +55,7 @@ const tasks: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config })
     const callSid = await startBridgedCall({ ...deps, twilio: app.twilio }, me(request), ref(request.params.id))
     return reply.code(202).send({ callSid })
   })
+
+  await app.register(recordings, { config })
 }
 export default tasks

@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { recordCall } from '../../db/task-repository.js'
+import { callbackInt, IdParam, TwilioSid, TwilioStatus } from '../../schemas/common.js'
 import { hangupTwiml } from '../../twilio/twiml.js'
 
-const AttemptQuery = z.object({ attempt: z.string().regex(/^\d{1,18}$/) })
-const CallStatusBody = z.looseObject({
-  CallSid: z.string().min(1).max(64),
-  CallStatus: z.string().min(1).max(32),
-  CallDuration: z.coerce.number().int().nonnegative().optional(),
-})
-const DialBody = z.looseObject({
-  DialCallStatus: z.string().min(1).max(32),
-  DialCallDuration: z.coerce.number().int().nonnegative().optional(),
-})
+const AttemptQuery = z.object({ attempt: IdParam })
+// Durations go to an `integer` column: one past its range is dropped, the call status still kept.
+const CallStatusBody = z.looseObject({ CallSid: TwilioSid, CallStatus: TwilioStatus, CallDuration: callbackInt() })
+const DialBody = z.looseObject({ DialCallStatus: TwilioStatus, DialCallDuration: callbackInt() })
 
 /** The bridged call's progress (the volunteer's leg) and how the relative's leg ended. */
 const bridge: FastifyPluginAsyncZod = async (app) => {

@@ -7,6 +7,7 @@ import bridge from './bridge.js'
 import sms from './sms.js'
 import status from './status.js'
 import voice from './voice.js'
+import voiceIntake from './voice-intake.js'
 
 /**
  * Twilio's webhooks, form-encoded. Every request must carry a valid X-Twilio-Signature computed
@@ -30,6 +31,7 @@ const twilioRoutes: FastifyPluginAsync<{ config: Config }> = async (app, { confi
   await app.register(sms, { config })
   await app.register(status)
   await app.register(voice, { config })
+  await app.register(voiceIntake, { config })
   await app.register(bridge)
 }
 export default twilioRoutes
