@@ -2,8 +2,11 @@
 // them apart (`node dist/src/server.js`, `node dist/workers/main.js`), any number of each.
 // Demo mode: with no Twilio credentials (TWILIO_ACCOUNT_SID unset or the fake default) and no
 // TWILIO_BASE_URL, a local fake Twilio starts too and the twilio library is pointed at it, so the
-// whole service runs on a fresh machine without sending anything anywhere.
-import { spawn } from 'node:child_process'
+// whole service runs on a fresh machine without sending anything anywhere. Its phone simulator
+// (/demo/phone) shows every SMS and call and texts the service as a phone would.
+// Ctrl-C (or SIGTERM to this process or its group) stops everything once, after draining: see
+// supervise.mjs for why the children run in their own process groups.
+import { supervise } from './supervise.mjs'
 
 const env = { ...process.env }
 const entries = ['dist/src/server.js', 'dist/workers/main.js']
@@ -14,24 +17,7 @@ if (fakeCredentials && !env.TWILIO_BASE_URL) {
   env.TWILIO_BASE_URL = `http://127.0.0.1:${port}`
   entries.push('dist/dev/fake-twilio/main.js')
   console.log(`demo mode: no Twilio credentials, so SMS and calls go to a fake Twilio at ${env.TWILIO_BASE_URL}`)
+  console.log(`demo mode: see them, and text the service as a phone would, at ${env.TWILIO_BASE_URL}/demo/phone`)
 }
 
-const children = entries.map((entry) => spawn(process.execPath, [entry], { stdio: 'inherit', env }))
-let exiting = false
-
-function stopAll(signal) {
-  exiting = true
-  for (const child of children) if (child.exitCode === null) child.kill(signal)
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(signal))
-for (const child of children) {
-  child.on('exit', (code) => {
-    // One gone means the service is not whole: stop the others and report the first failure.
-    if (!exiting) {
-      process.exitCode = code ?? 1
-      stopAll('SIGTERM')
-    }
-    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(process.exitCode ?? 0)
-  })
-}
+supervise(entries, { env })

@@ -59,7 +59,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   })
   await fastify.register(health, { config })
   await fastify.register(intake, { config })
-  await fastify.register(status)
+  await fastify.register(status, { config })
   await fastify.register(twilioRoutes, { config })
   await fastify.register(authRoutes, { config })
   await fastify.register(volunteers, { config })

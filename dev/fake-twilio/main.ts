@@ -6,6 +6,7 @@ import { type Activity, createFakeTwilio } from './server.js'
  * - TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN: the credentials it accepts and signs webhooks with
  *   (defaults AC000…0 / fake-twilio-auth-token, the shape of real ones but useless at Twilio)
  * - PUBLIC_BASE_URL: the service's public base URL, for webhooks (default http://localhost:3000)
+ * - TIME_ZONE: the zone the phone simulator (`/demo/phone`) shows times in (default Asia/Almaty)
  */
 const env = process.env
 const port = Number(env.FAKE_TWILIO_PORT ?? 3099)
@@ -26,6 +27,14 @@ function describe(activity: Activity): string {
   return parts.filter((part) => part !== undefined).join(' ')
 }
 
+const timeZone = env.TIME_ZONE || 'Asia/Almaty'
+try {
+  new Intl.DateTimeFormat('en', { timeZone })
+} catch {
+  console.error(`TIME_ZONE must be an IANA time zone such as Asia/Almaty, got ${timeZone}`)
+  process.exit(1)
+}
+
 const fake = await createFakeTwilio({
   accountSid: env.TWILIO_ACCOUNT_SID ?? 'AC00000000000000000000000000000000',
   authToken: env.TWILIO_AUTH_TOKEN ?? 'fake-twilio-auth-token',
@@ -33,9 +42,10 @@ const fake = await createFakeTwilio({
   port,
   webhookBaseUrl: env.PUBLIC_BASE_URL ?? 'http://localhost:3000',
   autoStatusCallbacks: true,
+  timeZone,
   onActivity: (activity) => console.log(`fake-twilio ${describe(activity)}`),
 })
-console.log(`fake-twilio listening on ${fake.url}`)
+console.log(`fake-twilio listening on ${fake.url}; phone simulator (every SMS and call, and a box to text the service): ${fake.url}/demo/phone`)
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

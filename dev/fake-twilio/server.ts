@@ -2,6 +2,9 @@ import type { AddressInfo, Socket } from 'node:net'
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { FailureQueue, type ResourcePath } from './failures.js'
+import { inboundSms } from './inbound.js'
+import { phoneSimulator } from './phone-routes.js'
+import { phoneThreads } from './phone-threads.js'
 import { recordingsApi } from './recordings.js'
 import {
   API_VERSION,
@@ -20,7 +23,6 @@ import {
   callSteps,
   createStepRunner,
   DEFAULT_NUMBER,
-  inboundSmsParams,
   messageSteps,
   signedPost,
 } from './twilio-side.js'
@@ -31,6 +33,12 @@ export type { Params } from './resources.js'
 export type { CallbackError, SignatureMode, WebhookAnswer } from './twilio-side.js'
 export type * from './types.js'
 
+/** The phone simulator's pages: open without Twilio's Basic auth, and not Twilio requests to record. */
+const isSimulator = (url: string) => {
+  const path = url.split('?')[0] ?? ''
+  return path === '/' || path.startsWith('/demo/')
+}
+
 function toParams(value: unknown): Params {
   return value !== null && typeof value === 'object' ? { ...(value as Params) } : {}
 }
@@ -38,6 +46,7 @@ function toParams(value: unknown): Params {
 /** Starts a fake Twilio REST API (2010-04-01 Messages, Calls, Recordings) that the real twilio library can be pointed at. */
 export async function createFakeTwilio(options: FakeTwilioOptions): Promise<FakeTwilio> {
   const { accountSid, authToken, host = '127.0.0.1', port = 0, webhookBaseUrl, autoStatusCallbacks = false, onActivity } = options
+  const { timeZone = 'Asia/Almaty' } = options
   const messages: Recorded[] = []
   const calls: Recorded[] = []
   const requests: RequestRecord[] = []
@@ -143,11 +152,14 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
   const app = Fastify({ logger: false, forceCloseConnections: true })
   await app.register(formbody)
   app.addHook('onRequest', async (request, reply) => {
+    if (isSimulator(request.url)) return
     if (request.headers.authorization !== expectedAuth) return reply.code(401).send(twilioError(401, 20003))
     const account = (request.params as { AccountSid?: string } | undefined)?.AccountSid
     if (account !== undefined && account !== accountSid) return reply.code(404).send(notFound(request))
   })
-  app.addHook('onResponse', async (request, reply) => record(request, reply.statusCode))
+  app.addHook('onResponse', async (request, reply) => {
+    if (!isSimulator(request.url)) record(request, reply.statusCode)
+  })
   const base = `/${API_VERSION}/Accounts/:AccountSid`
   app.post(`${base}/Messages.json`, (request, reply) => create(request, reply, 'Messages'))
   app.post(`${base}/Calls.json`, (request, reply) => create(request, reply, 'Calls'))
@@ -156,6 +168,18 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
   app.get(`${base}/Messages/:Sid.json`, fetchOne('Messages'))
   app.get(`${base}/Calls/:Sid.json`, fetchOne('Calls'))
   const recordings = recordingsApi(app, { accountSid, url: () => fakeUrl })
+  const inbound = inboundSms({
+    accountSid,
+    authToken,
+    webhookUrl: (path) => webhookUrl(path),
+    defaultTo: () => messages.map((m) => param(m.params, 'From')).find(Boolean) ?? DEFAULT_NUMBER,
+  })
+  phoneSimulator(app, {
+    timeZone,
+    serviceUrl: webhookBaseUrl,
+    threads: () => phoneThreads({ messages, calls, inbound: inbound.records }),
+    send: inbound.send,
+  })
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFound(request)))
 
   await app.listen({ host, port })
@@ -174,20 +198,17 @@ export async function createFakeTwilio(options: FakeTwilioOptions): Promise<Fake
     calls,
     requests,
     callbackErrors,
+    inbound: inbound.records,
     failNext: (failure) => failures.push(failure),
     reset() {
       void runner.cancel()
-      for (const list of [messages, calls, requests, callbackErrors]) list.length = 0
+      for (const list of [messages, calls, requests, callbackErrors, inbound.records]) list.length = 0
       stored.Messages.clear()
       stored.Calls.clear()
       recordings.stored.clear()
       failures.clear()
     },
-    async sendInboundSms({ from, body, to, messageSid, path = '/twilio/sms', signature }) {
-      const firstFrom = messages.map((m) => param(m.params, 'From')).find(Boolean)
-      const params = inboundSmsParams({ accountSid, from, body, messageSid, to: to ?? firstFrom ?? DEFAULT_NUMBER })
-      return signedPost({ url: webhookUrl(path), params, authToken, signature })
-    },
+    sendInboundSms: inbound.send,
     addRecording: recordings.add,
     sendStatusCallback(url, params, { signature } = {}) {
       return signedPost({ url, params: { AccountSid: accountSid, ApiVersion: API_VERSION, ...params }, authToken, signature })

@@ -15,6 +15,8 @@ export interface FakeTwilioOptions {
   webhookBaseUrl?: string
   /** Play sent/delivered (messages) and call progress, posting to each StatusCallback. Default false. */
   autoStatusCallbacks?: boolean
+  /** The zone the phone simulator shows times in (`/demo/phone`). Default `Asia/Almaty`. */
+  timeZone?: string
   /** Told about each create request and each status callback; carries no phone number or text. */
   onActivity?: (activity: Activity) => void
 }
@@ -56,6 +58,19 @@ export interface CallbackActivity {
   answer: number | 'error'
 }
 
+/** A text the service was sent through `sendInboundSms` (the phone simulator's box), with its answer. */
+export interface InboundRecord {
+  from: string
+  to: string
+  body: string
+  sentAt: Date
+  answeredAt: Date
+  /** The service's HTTP status, or `unreachable` when it could not be reached. */
+  answer: number | 'unreachable'
+  /** The texts of the service's TwiML reply (`<Message>`), in order. */
+  replies: string[]
+}
+
 export interface InboundSms {
   from: string
   body: string
@@ -74,6 +89,8 @@ export interface FakeTwilio {
   readonly calls: Recorded[]
   readonly requests: RequestRecord[]
   readonly callbackErrors: CallbackError[]
+  /** Texts posted to the service's SMS webhook by `sendInboundSms`, with the service's replies. */
+  readonly inbound: InboundRecord[]
   /** Queues a failure for the next matching create request(s); fetches are never failed. */
   failNext(failure: Failure): void
   /** Forgets recorded requests, stored resources, queued failures and pending status callbacks. */

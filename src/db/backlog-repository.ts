@@ -126,3 +126,96 @@ export async function escalateWaiting(db: Db, afterMinutes: number): Promise<num
   )
   return rowCount ?? 0
 }
+
+/** How the chart groups waiting requests by priority (1 is the most urgent). */
+export const PRIORITY_BANDS = ['high', 'raised', 'normal'] as const
+export type PriorityBand = (typeof PRIORITY_BANDS)[number]
+
+/** One bucket of the backlog's recent history: levels at its end, outcomes within it. */
+export type BacklogPoint = {
+  /** The bucket's end (the last one ends in the future: its levels are now's). */
+  at: Date
+  waiting: Record<PriorityBand, number>
+  inCalls: number
+  done: number
+}
+
+/**
+ * The backlog over the last `hours`, in buckets of `bucketMinutes` aligned to the clock: how many
+ * requests were waiting (by priority band: 1–3, 4–9, 10 and over) and in calls at each bucket's
+ * end, and how many calls ended with an outcome within it. Rebuilt from the append-only history:
+ * every change of state is an event with its `to_status`, so a request's state at any instant is
+ * its last such event's. Only requests open now or closed within the window can have been open in
+ * it; each of their state spans adds 1 where it starts and −1 where it ends, and a running sum per
+ * bucket gives the levels — one pass over those events, not one per bucket. Priority is each
+ * request's current one.
+ */
+export async function backlogHistory(db: Db, options: { hours: number; bucketMinutes: number }): Promise<BacklogPoint[]> {
+  const buckets = Math.round((options.hours * 60) / options.bucketMinutes)
+  const { rows } = await db.query<{ first_end: Date; kind: string; idx: number; n: number }>(
+    `WITH p AS (
+       SELECT date_bin(make_interval(mins => $1), now(), timestamptz '2000-01-01')
+                + make_interval(mins => $1) - make_interval(mins => $1 * ($2 - 1)) AS first_end
+     ), relevant AS (
+       SELECT id, priority FROM requests WHERE status IN ('received', 'queued', 'claimed')
+       UNION
+       SELECT id, priority FROM requests, p WHERE purged_at IS NULL AND closed_at > p.first_end - make_interval(mins => $1)
+     ), spans AS (
+       SELECT CASE WHEN e.to_status = 'claimed' THEN 'inCalls'
+                   WHEN e.to_status IN ('received', 'queued') THEN
+                     CASE WHEN r.priority <= 3 THEN 'high' WHEN r.priority < 10 THEN 'raised' ELSE 'normal' END
+                   WHEN e.to_status IN ('reached_safe', 'reached_needs_help', 'wrong_number', 'unreachable') THEN 'done'
+              END AS kind,
+              e.created_at AS since,
+              lead(e.created_at) OVER (PARTITION BY e.request_id ORDER BY e.id) AS until
+       FROM request_events e JOIN relevant r ON r.id = e.request_id
+       WHERE e.to_status IS NOT NULL
+     ), marks AS (
+       SELECT kind, since AS at, 1 AS d FROM spans WHERE kind <> 'done'
+       UNION ALL SELECT kind, until, -1 FROM spans WHERE kind <> 'done' AND until IS NOT NULL
+       UNION ALL SELECT kind, since, 1 FROM spans, p WHERE kind = 'done' AND since > p.first_end - make_interval(mins => $1)
+     )
+     SELECT p.first_end, m.kind,
+            greatest(0, ceil(extract(epoch FROM m.at - p.first_end) / ($1 * 60)))::int AS idx,
+            sum(m.d)::int AS n
+     FROM marks m, p WHERE m.kind IS NOT NULL GROUP BY 1, 2, 3`,
+    [options.bucketMinutes, buckets],
+  )
+  const firstEnd = rows[0]?.first_end ?? alignedFirstEnd(new Date(), options.bucketMinutes, buckets)
+  const delta = (kind: string) => {
+    const byIdx = new Array<number>(buckets).fill(0)
+    for (const r of rows) if (r.kind === kind && r.idx < buckets) byIdx[r.idx] = (byIdx[r.idx] ?? 0) + r.n
+    return byIdx
+  }
+  const running = (kind: string) => {
+    let level = 0
+    return delta(kind).map((d) => Math.max(0, (level += d)))
+  }
+  const [high, raised, normal, inCalls, done] = [
+    running('high'),
+    running('raised'),
+    running('normal'),
+    running('inCalls'),
+    delta('done'),
+  ]
+  return Array.from({ length: buckets }, (_, i) => ({
+    at: new Date(firstEnd.getTime() + i * options.bucketMinutes * 60_000),
+    waiting: { high: high[i] ?? 0, raised: raised[i] ?? 0, normal: normal[i] ?? 0 },
+    inCalls: inCalls[i] ?? 0,
+    done: done[i] ?? 0,
+  }))
+}
+
+/** The first bucket's end when the history is empty, aligned as PostgreSQL's date_bin aligns it. */
+function alignedFirstEnd(now: Date, bucketMinutes: number, buckets: number): Date {
+  const ms = bucketMinutes * 60_000
+  const origin = Date.UTC(2000, 0, 1)
+  const currentEnd = origin + (Math.floor((now.getTime() - origin) / ms) + 1) * ms
+  return new Date(currentEnd - (buckets - 1) * ms)
+}
+
+/** The newest history event's id ('0' when there is none): the backlog's history changed iff it did. */
+export async function latestEventId(db: Db): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM request_events')
+  return rows[0]?.id ?? '0'
+}

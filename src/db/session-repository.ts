@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import type { Account } from './account-repository.js'
 import type { Db } from './pool.js'
 
@@ -25,6 +26,7 @@ export async function revokeSession(db: Db, tokenHash: string): Promise<void> {
   await db.query('UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash])
 }
 
-export async function revokeAllSessions(db: Db, accountId: string): Promise<void> {
+/** In the caller's transaction when given a client (a suspension commits with its sessions' end). */
+export async function revokeAllSessions(db: Db | pg.PoolClient, accountId: string): Promise<void> {
   await db.query('UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL', [accountId])
 }

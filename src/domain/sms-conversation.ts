@@ -149,7 +149,8 @@ export function converse(stored: Conversation | null, text: string, options: { l
   if (text.trim() === '') {
     return { reply: [{ key: 'sms.empty' }, { key: current ? ask(current.draft) : 'sms.welcome' }], conversation: current }
   }
-  const placeAnswer = Boolean(current?.draft.relativePhone && !current.draft.place)
+  // What answers "which city or village?" is the place; an older conversation may have asked the name.
+  const placeAnswer = Boolean(current?.draft.relativePhone && !current.draft.place) && (stored?.step as string) !== 'name'
   const reading = readMessage(text, { placeAnswer })
   const newNumber = options.expired && reading.phone !== undefined && reading.phone !== current?.draft.relativePhone
   const kept = current && !newNumber ? current : null

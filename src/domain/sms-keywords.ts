@@ -72,10 +72,16 @@ const KAZAKH_ONLY = /[әғқңөұүһіӘҒҚҢӨҰҮҺІ]/
 const CYRILLIC = /[\u0400-\u04FF]/
 const LATIN = /[A-Za-z]/
 
-/** Kazakh-specific letters → kk, other Cyrillic → ru, Latin → en; nothing to go on → undefined. */
+// Kazakh typed in Latin letters (an old phone, a foreign keyboard): its own letters, or words
+// no English text has.
+const KAZAKH_LATIN =
+  /[äöüğışñū]|\b(salem|salemetsiz\w*|rahmet|raqmet|otinem\w*|tekser\w*|turady|habarlas\w*|qalas\w*|kalasy\w*|anam\w*|akem\w*|ajem\w*|azhem\w*|apam\w*|agam\w*|inim\w*|ulym|qyzym|kyzym|nomeri)\b/i
+
+/** Kazakh (in either script) → kk, other Cyrillic → ru, Latin → en; nothing to go on → undefined. */
 export function detectLanguage(text: string): Language | undefined {
   if (KAZAKH_ONLY.test(text) || KAZAKH_KEYWORDS.test(text.trim().toUpperCase())) return 'kk'
   if (CYRILLIC.test(text)) return 'ru'
+  if (KAZAKH_LATIN.test(text)) return 'kk'
   if (LATIN.test(text)) return 'en'
   return undefined
 }

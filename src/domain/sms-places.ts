@@ -2,6 +2,7 @@ import { matchPlace } from './city.js'
 import { free, nameLike, type Token } from './sms-tokens.js'
 import { PLACE_PREPOSITIONS, SELF, SETTLEMENT_ABBREVIATIONS, SETTLEMENT_AFTER, SETTLEMENT_BEFORE } from './sms-words.js'
 
+/** The words for a town around its name ("г. Алматы", "Алматы қаласы", "Almaty city"). */
 export const CITY_WORDS = new Set([
   'г',
   'гор',
@@ -19,7 +20,9 @@ export const CITY_WORDS = new Set([
 const FROM = new Set(['из', 'с', 'со', 'from'])
 const REGION = new Set(['обл', 'область', 'области', 'облысы', 'облысында', 'облысының', 'region', 'oblast'])
 const DISTRICT = new Set(['район', 'районе', 'ауданы', 'ауданында', 'district', 'обл', 'область', 'области', 'облысы', 'region'])
+// A place one comes from ("из Астаны", "Астанадан") is less likely the relative's than one they are in.
 const ABLATIVE = /(дан|ден|тан|тен|нан|нен|dan|den|tan|ten|nan|nen)$/u
+
 /** Listed places; the relative's is the first not introduced as the requester's or as "from". */
 export function markKnownPlace(tokens: Token[], text: string): string | undefined {
   const found: { from: number; to: number; name: string; score: number }[] = []

@@ -69,6 +69,12 @@ export const RequestStatusSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   latestOutcome: z.object({ outcome: z.string(), at: z.string() }).nullable(),
+  /** Calls made so far with a recorded outcome. */
+  attempts: z.number().int(),
+  /** The volunteer's message to the requester on the latest call with an outcome (never their note). */
+  messageToRequester: z.string().nullable(),
+  /** When the next call may start, while the request waits out the delay after an unanswered call. */
+  nextAttemptAt: z.string().nullable(),
 })
 export type RequestStatus = z.infer<typeof RequestStatusSchema>
 

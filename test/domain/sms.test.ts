@@ -36,6 +36,9 @@ t.test('language from the letters', async (t) => {
     ['Сәлеметсіз бе', 'kk'],
     ['Здравствуйте', 'ru'],
     ['Hello', 'en'],
+    ['Salem, anamdy tekserinizshi 87011234567 Almatyda', 'kk'],
+    ['Ağam Qonaevte', 'kk'],
+    ['Please check on my mother in Almaty', 'en'],
     ['БАС ТАРТУ', 'kk'],
     ['+7 701 123 45 67', undefined],
     ['😀', undefined],
@@ -134,6 +137,10 @@ t.test('a conversation stored by the version before is carried on', async (t) =>
     draft: { relativePhone: '+77011234567', relativeName: 'Дана', city: 'Алматы' },
   }
   t.match(converse(old, '2', { language: 'ru' }).ready, { place: 'Алматы', relativeName: 'Дана', flags: { medical: true } })
+  const askedName = { language: 'ru' as const, step: 'name' as 'phone', draft: { relativePhone: '+77011234567' } }
+  const turn = converse(askedName, 'Галина', { language: 'ru' })
+  t.same(turn.reply, [{ key: 'sms.askCity' }], 'the answer to the old name question is the name')
+  t.equal(turn.conversation?.draft.relativeName, 'Галина')
 })
 
 t.test('every reply the conversation puts together fits two segments', async (t) => {

@@ -1,23 +1,33 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
-import { type Account, audit, editVolunteer, insertAccount, listVolunteers, setStatus } from '../../db/account-repository.js'
-import { backlogSummary } from '../../db/backlog-repository.js'
+import { type Account, audit } from '../../db/account-repository.js'
+import { type BacklogPoint, backlogHistory, backlogSummary, latestEventId } from '../../db/backlog-repository.js'
 import { duplicateSuggestions, listRequests, requestForCoordinator } from '../../db/coordination-repository.js'
-import { leasesOfAccount } from '../../db/lease-repository.js'
-import { findSessionAccount, revokeAllSessions } from '../../db/session-repository.js'
-import { type MessageKey, message } from '../../domain/messages/index.js'
+import { findSessionAccount } from '../../db/session-repository.js'
+import { cityKey } from '../../domain/city.js'
+import type { MessageKey } from '../../domain/messages/index.js'
 import { formatReference, parseReference } from '../../domain/reference.js'
-import { LANGUAGES, type Language, REQUEST_STATES, type RequestState } from '../../domain/request-states.js'
+import { LANGUAGES, REQUEST_STATES } from '../../domain/request-states.js'
 import { sessionToken } from '../../plugins/auth.js'
-import { Password } from '../../schemas/accounts.js'
-import { PhoneSchema, requiredText } from '../../schemas/common.js'
 import { lenientListFilters } from '../../schemas/coordination.js'
-import { hashPassword, hashToken } from '../../services/auth.js'
+import { hashToken } from '../../services/auth.js'
 import { cancelByCoordinator, changePriority, endLeaseByCoordinator, merge, requeue } from '../../services/coordination.js'
-import { endLeaseNow } from '../../services/tasks.js'
+import volunteerPages from './coordinator-volunteers.js'
+import {
+  chartView,
+  dashboardView,
+  historyEntries,
+  languageName,
+  placeName,
+  stateName,
+  texts,
+  timeOf,
+  type View,
+} from './coordinator-view.js'
 
 type Form = Record<string, string | string[] | undefined>
 
+/** A refusal's words on the request page, by the service's code. */
 const ERROR_KEYS: Record<string, MessageKey> = {
   APP_ERR_NOT_OPEN: 'page.coord.err.notOpen',
   APP_ERR_NOT_CLOSED: 'page.coord.err.notClosed',
@@ -27,16 +37,18 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   APP_ERR_REQUEST_NOT_FOUND: 'page.status.notFound',
   APP_ERR_ACCOUNT_EXISTS: 'page.coord.err.volunteerExists',
   APP_ERR_ACCOUNT_NOT_FOUND: 'page.coord.err.volunteerNotFound',
-  VOLUNTEER_INVALID: 'page.coord.err.volunteerInvalid',
+  APP_ERR_VALIDATION: 'page.coord.err.languages',
 }
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? ''
-const many = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
+export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? ''
+/** The chart: the last 12 hours in 30-minute buckets (24 bars fit a 320-px phone). */
+const CHART = { hours: 12, bucketMinutes: 30 }
 
 /**
- * The coordinator dashboard: the backlog live (a small same-origin script listens to the SSE
- * stream; without it the page is a snapshot), requests with filters and their full pages with
- * the actions, suggested duplicates, volunteers. Every action is a plain form POST with a CSRF
- * token, calling the same services as the JSON API.
+ * The coordinator's pages: the backlog live (a small same-origin script listens to the SSE stream
+ * and re-fetches the server-rendered parts; without it the page is a snapshot), requests with
+ * filters and their full pages with the actions, suggested duplicates, volunteers
+ * (./coordinator-volunteers.ts). Every action is a plain form POST with a CSRF token, calling the
+ * same services as the JSON API; ./coordinator-view.ts puts it in the coordinator's words.
  */
 const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const deps = { db: app.db, redis: app.redis, checkins: app.checkins, log: app.log, config }
@@ -44,6 +56,7 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     escalateAfterMinutes: config.ESCALATE_AFTER_MINUTES,
     leaseWarnSeconds: Math.min(120, config.LEASE_SECONDS / 5),
   }
+  const view = (request: FastifyRequest): View => ({ language: request.lang, timeZone: config.TIME_ZONE })
 
   /** A coordinator's session, or the way to the login page (a volunteer is sent to the console). */
   async function session(request: FastifyRequest, reply: FastifyReply): Promise<Account | null> {
@@ -59,36 +72,49 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     }
     return account
   }
-  const t = (request: FastifyRequest) => (key: MessageKey, params?: Record<string, string | number>) =>
-    message(request.lang, key, params)
-  const stateName = (request: FastifyRequest, state: RequestState) => t(request)(`state.${state}` as MessageKey)
-  /** Runs an action; a refusal (409, 404, 400) comes back, by its code, as a message on the page. */
-  async function action(_request: FastifyRequest, reply: FastifyReply, back: string, fn: () => Promise<unknown>) {
+  /** Runs an action; a refusal (4xx) comes back, by its code, as a message on the page. */
+  async function action(reply: FastifyReply, back: string, fn: () => Promise<unknown>) {
     try {
       await fn()
       return reply.redirect(`${back}?done=1`, 303)
     } catch (err) {
       const e = err as { statusCode?: number; code?: string }
       if (!e.statusCode || e.statusCode >= 500) throw err
-      return reply.redirect(`${back}?error=${encodeURIComponent(e.code ?? 'INVALID')}`, 303)
+      return reply.redirect(`${back}?error=${encodeURIComponent(e.code ?? 'APP_ERR_BAD_REQUEST')}`, 303)
     }
   }
-  /** The message for an action's refusal, in the coordinator's language. */
-  const refusal = (request: FastifyRequest, code: string) => (code ? t(request)(ERROR_KEYS[code] ?? 'page.error.invalid') : '')
-  const refuse = (code: string, statusCode: number) => Object.assign(new Error(code), { code, statusCode })
+  const refusal = (request: FastifyRequest, code: string) =>
+    code ? texts(request.lang)(ERROR_KEYS[code] ?? 'page.error.invalid') : ''
+
+  // The history changes only with a new event or a new bucket: many open dashboards share one query.
+  let chartCache: { key: string; points: BacklogPoint[] } | undefined
+  async function chart(request: FastifyRequest) {
+    const key = `${await latestEventId(app.db)}:${Math.floor(Date.now() / (CHART.bucketMinutes * 60_000))}`
+    if (chartCache?.key !== key) chartCache = { key, points: await backlogHistory(app.db, CHART) }
+    return chartView(chartCache.points, { ...view(request), ...CHART })
+  }
+  const summary = async (request: FastifyRequest) => dashboardView(await backlogSummary(app.db, options), view(request))
 
   app.get('/coordinator', async (request, reply) => {
     if (!(await session(request, reply))) return reply
-    const summary = await backlogSummary(app.db, options)
-    const states = REQUEST_STATES.map((s) => ({ key: s, name: stateName(request, s), n: summary.counts[s] }))
-    return reply.page('coordinator-dashboard', { summary, states, csrf: reply.generateCsrf() })
+    const [parts, picture] = await Promise.all([summary(request), chart(request)])
+    return reply.page('coordinator-dashboard', { ...parts, chart: picture, timeZone: config.TIME_ZONE, zone: picture.zone })
+  })
+
+  // The dashboard's parts alone, for its script to swap in when the stream says something changed.
+  app.get('/coordinator/live/:part', async (request: FastifyRequest<{ Params: { part: string } }>, reply) => {
+    if (!(await session(request, reply))) return reply
+    if (request.params.part === 'summary') return reply.page('coordinator-summary', await summary(request))
+    if (request.params.part === 'chart') return reply.page('coordinator-chart', { chart: await chart(request) })
+    return reply.page('message', { heading: texts(request.lang)('page.title'), text: '', back: '/coordinator' }, 404)
   })
 
   app.get('/coordinator/requests', async (request: FastifyRequest<{ Querystring: Form }>, reply) => {
     if (!(await session(request, reply))) return reply
     const q = request.query
+    const t = texts(request.lang)
     // The API's rules for each filter (bounds, no NUL); one that breaks its rule is left out.
-    const { state, language, priority, city, reference, cursor } = lenientListFilters({
+    const filters = lenientListFilters({
       state: one(q.state),
       language: one(q.language),
       priority: one(q.priority),
@@ -97,31 +123,34 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
       cursor: one(q.cursor),
     })
     const page = await listRequests(app.db, {
-      state,
-      language,
-      priority,
-      city: city?.toLowerCase() || undefined,
-      reference: reference?.toUpperCase().replace(/[\s-]/g, '') || undefined,
-      cursor,
+      ...filters,
+      // A place as people write it ("Алма-Ата", "Almaty") finds its key, as intake files it.
+      city: filters.city?.trim() ? cityKey(filters.city) : undefined,
+      reference: filters.reference?.toUpperCase().replace(/[\s-]/g, '') || undefined,
       limit: 50,
     })
     const items = page.items.map((r) => ({
-      ...r,
+      reference: r.reference,
       ref: formatReference(r.reference),
-      stateName: stateName(request, r.status as RequestState),
+      escalated: r.escalated,
+      priority: r.priority,
+      stateName: stateName(t, r.status),
+      language: languageName(t, r.language),
+      place: placeName(r.cityKey, request.lang),
+      received: timeOf(r.createdAt, view(request)),
+      receivedIso: r.createdAt,
     }))
-    const filters = {
-      state: state ?? '',
-      language: language ?? '',
-      priority: priority ?? '',
-      city: one(q.city),
-      reference: one(q.reference),
+    const shown = {
+      state: filters.state ?? '',
+      language: filters.language ?? '',
+      priority: filters.priority ? String(filters.priority) : '',
+      city: one(q.city).slice(0, 100),
+      reference: one(q.reference).slice(0, 16),
     }
-    const next = page.nextCursor
-      ? `?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, String(v)])), cursor: page.nextCursor })}`
-      : null
-    const states = REQUEST_STATES.map((s) => ({ key: s, name: stateName(request, s) }))
-    return reply.page('coordinator-requests', { items, filters, next, states, langs: LANGUAGES })
+    const next = page.nextCursor ? `?${new URLSearchParams({ ...shown, cursor: page.nextCursor })}` : null
+    const states = REQUEST_STATES.map((s) => ({ key: s, name: stateName(t, s) }))
+    const langs = LANGUAGES.map((code) => ({ code, name: languageName(t, code) }))
+    return reply.page('coordinator-requests', { items, filters: shown, next, states, langs })
   })
 
   app.get(
@@ -129,17 +158,32 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     async (request: FastifyRequest<{ Params: { ref: string }; Querystring: Form }>, reply) => {
       const me = await session(request, reply)
       if (!me) return reply
+      const t = texts(request.lang)
       const reference = parseReference(request.params.ref)
       const found = reference ? await requestForCoordinator(app.db, reference) : null
       if (!found)
         return reply.page(
           'message',
-          { heading: t(request)('page.title'), text: t(request)('page.status.notFound'), back: '/coordinator/requests' },
+          { heading: t('page.title'), text: t('page.status.notFound'), back: '/coordinator/requests' },
           404,
         )
       await audit(app.db, { accountId: me.id, action: 'request.read', requestId: found.id })
       return reply.page('coordinator-request', {
-        r: { ...found, ref: formatReference(found.reference), stateName: stateName(request, found.status) },
+        r: {
+          ...found,
+          ref: formatReference(found.reference),
+          stateName: stateName(t, found.status),
+          place: placeName(found.relative.cityKey, request.lang),
+          received: timeOf(found.createdAt, view(request)),
+          closed: found.closedAt && timeOf(found.closedAt, view(request)),
+          flags: (['elderly', 'medical', 'children', 'disability'] as const).filter((f) => found.flags[f]).map((f) => t(`page.flag.${f}`)),
+          requesters: found.requesters.map((q: { name: string | null; phone: string | null; language: string; notifyVia: string }) => ({
+            ...q,
+            language: languageName(t, q.language),
+            via: q.notifyVia === 'voice' ? t('page.notifyVia.voice') : t('page.notifyVia.sms'),
+          })),
+          history: historyEntries(found.events, view(request)),
+        },
         done: Boolean(request.query.done),
         error: refusal(request, one(request.query.error)),
         csrf: reply.generateCsrf(),
@@ -149,11 +193,10 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
 
   const post = { preHandler: app.csrfProtection }
   type Act = FastifyRequest<{ Params: { ref: string }; Body: Form }>
-  const back = (request: Act) => `/coordinator/requests/${encodeURIComponent(request.params.ref)}`
   const acting = async (request: Act, reply: FastifyReply, fn: (me: Account) => Promise<unknown>) => {
     const me = await session(request, reply)
     if (!me) return reply
-    return action(request, reply, back(request), () => fn(me))
+    return action(reply, `/coordinator/requests/${encodeURIComponent(request.params.ref)}`, () => fn(me))
   }
   app.post('/coordinator/requests/:ref/priority', post, (request: Act, reply) =>
     acting(request, reply, (me) =>
@@ -178,81 +221,12 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
   app.get('/coordinator/duplicates', async (request, reply) => {
     if (!(await session(request, reply))) return reply
     const groups = (await duplicateSuggestions(app.db)).map((g: { cityKey: string; references: string[] }) => ({
-      city: g.cityKey,
+      place: placeName(g.cityKey, request.lang),
       refs: g.references.map((r) => ({ raw: r, ref: formatReference(r) })),
     }))
     return reply.page('coordinator-duplicates', { groups, csrf: reply.generateCsrf() })
   })
 
-  app.get('/coordinator/volunteers', async (request: FastifyRequest<{ Querystring: Form }>, reply) => {
-    if (!(await session(request, reply))) return reply
-    const volunteers = await listVolunteers(app.db)
-    return reply.page('coordinator-volunteers', {
-      volunteers,
-      langs: LANGUAGES,
-      csrf: reply.generateCsrf(),
-      error: refusal(request, one(request.query.error)),
-      done: Boolean(request.query.done),
-    })
-  })
-
-  type VolunteerForm = FastifyRequest<{ Params: { id: string }; Body: Form }>
-  app.post('/coordinator/volunteers', post, async (request: VolunteerForm, reply) => {
-    const me = await session(request, reply)
-    if (!me) return reply
-    return action(request, reply, '/coordinator/volunteers', async () => {
-      const name = requiredText(100).safeParse(one(request.body.name))
-      const phone = PhoneSchema.safeParse(one(request.body.phone))
-      const password = Password.safeParse(one(request.body.password))
-      const languages = many(request.body.languages).filter((l): l is Language => (LANGUAGES as readonly string[]).includes(l))
-      if (!name.success || !phone.success || !password.success || languages.length === 0) {
-        throw refuse('VOLUNTEER_INVALID', 400)
-      }
-      const created = await insertAccount(app.db, {
-        role: 'volunteer',
-        name: name.data,
-        phone: phone.data.e164,
-        passwordHash: await hashPassword(password.data),
-        languages,
-        status: 'pending',
-      })
-      if (!created) throw refuse('APP_ERR_ACCOUNT_EXISTS', 409)
-      await audit(app.db, { accountId: me.id, action: 'volunteer.created', data: { volunteer: created.id } })
-    })
-  })
-
-  app.post(
-    '/coordinator/volunteers/:id/:change',
-    post,
-    async (request: FastifyRequest<{ Params: { id: string; change: string }; Body: Form }>, reply) => {
-      const me = await session(request, reply)
-      if (!me) return reply
-      const { id, change } = request.params
-      return action(request, reply, '/coordinator/volunteers', async () => {
-        if (!/^\d{1,18}$/.test(id)) throw refuse('APP_ERR_ACCOUNT_NOT_FOUND', 404)
-        if (change === 'approve' || change === 'suspend') {
-          const account = await setStatus(app.db, id, change === 'approve' ? 'approved' : 'suspended')
-          if (!account) throw refuse('APP_ERR_ACCOUNT_NOT_FOUND', 404)
-          if (change === 'suspend') {
-            for (const lease of await leasesOfAccount(app.db, id))
-              await endLeaseNow(deps, lease, { type: 'coordinator', id: me.id })
-            await revokeAllSessions(app.db, id)
-          }
-          await audit(app.db, {
-            accountId: me.id,
-            action: `volunteer.${change === 'approve' ? 'approved' : 'suspended'}`,
-            data: { volunteer: id },
-          })
-        } else if (change === 'languages') {
-          const languages = many(request.body.languages).filter((l): l is Language =>
-            (LANGUAGES as readonly string[]).includes(l),
-          )
-          if (languages.length === 0) throw refuse('VOLUNTEER_INVALID', 400)
-          await editVolunteer(app.db, id, { languages })
-          await audit(app.db, { accountId: me.id, action: 'volunteer.edited', data: { volunteer: id, fields: ['languages'] } })
-        } else throw refuse('APP_ERR_ACCOUNT_NOT_FOUND', 404)
-      })
-    },
-  )
+  volunteerPages(app, { deps, session, action, refusal })
 }
 export default coordinator

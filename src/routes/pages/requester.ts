@@ -1,17 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import { type Config, redisKeyPrefix } from '../../config.js'
-import { findForRequester } from '../../db/request-repository.js'
 import { KZ_CITIES } from '../../domain/kz-cities.js'
 import { type MessageKey, message } from '../../domain/messages/index.js'
-import { normalisePhone } from '../../domain/phone.js'
-import { formatReference, parseReference } from '../../domain/reference.js'
+import { formatReference } from '../../domain/reference.js'
 import { LANGUAGES, type Language } from '../../domain/request-states.js'
 import { Errors } from '../../errors.js'
 import { PhoneSchema, singleValues } from '../../schemas/common.js'
 import { CreateRequestSchema } from '../../schemas/requests.js'
 import { createRequest, fromApiBody } from '../../services/intake.js'
 import { hitPhoneLimit } from '../../services/phone-limit.js'
+import { requesterStatus } from '../../services/status.js'
+import { statusView } from './status-view.js'
 
 type Form = Record<string, string | undefined>
 
@@ -31,7 +31,8 @@ const FIELDS = [
   { group: 'page.needs', name: 'medical', path: 'flags.medical', type: 'checkbox', label: 'page.flag.medical' },
   { group: 'page.needs', name: 'children', path: 'flags.children', type: 'checkbox', label: 'page.flag.children' },
   { group: 'page.needs', name: 'disability', path: 'flags.disability', type: 'checkbox', label: 'page.flag.disability' },
-  { group: 'page.needs', name: 'consent', path: 'consent', type: 'checkbox' },
+  // Its own box just above the button, not one more answer to the needs question.
+  { group: 'page.agreement', name: 'consent', path: 'consent', type: 'checkbox' },
 ] as const
 
 const LANGUAGE_LABELS: Record<Language, string> = { kk: 'Қазақша', ru: 'Русский', en: 'English' }
@@ -74,9 +75,11 @@ function errorKey(issue: z.core.$ZodIssue, form: Form): MessageKey {
   if (field?.name === 'consent') return 'page.error.consent'
   if (issue.code === 'too_big') return 'page.error.tooLong'
   if (issue.code !== 'custom') return 'page.error.invalid'
+  // Nothing typed is "fill this in", whatever the field would have accepted (a phone too).
+  if (issue.input === '' || (field && (form[field.name] ?? '').trim() === '')) return 'page.error.required'
   // A number the phone schema itself accepts was refused for the channel chosen: no SMS there.
   if (field?.type === 'tel') return PhoneSchema.safeParse(form[field.name] ?? '').success ? 'page.error.sms' : 'page.error.phone'
-  return issue.input === '' ? 'page.error.required' : 'page.error.invalid'
+  return 'page.error.invalid'
 }
 
 function renderForm(
@@ -94,6 +97,8 @@ function renderForm(
       f.name === 'consent'
         ? t('page.consent', { days: options.days })
         : t('label' in f ? f.label : (`page.field.${f.name}` as MessageKey)),
+    // The summary names the consent by its box, not by repeating the whole notice.
+    summary: f.name === 'consent' ? t('page.agreement') : undefined,
     value: f.type === 'checkbox' ? form[f.name] === 'true' : (form[f.name] ?? ''),
     error: errors.has(f.path) ? t(errors.get(f.path) as MessageKey) : undefined,
     autofocus: f.name === firstError,
@@ -108,8 +113,9 @@ function renderForm(
             ]
           : [],
   }))
-  const groups = ['page.you', 'page.relative', 'page.needs'].map((g) => ({
-    legend: t(g as MessageKey),
+  const groups = (['page.you', 'page.relative', 'page.needs', 'page.agreement'] as const).map((g) => ({
+    name: g.slice('page.'.length),
+    legend: t(g),
     fields: fields.filter((f) => f.group === g),
   }))
   return reply.page(
@@ -125,6 +131,8 @@ function renderForm(
     options.status ?? 200,
   )
 }
+
+const t = (request: FastifyRequest, key: MessageKey) => message(request.lang, key)
 
 /** `/` the request form and `/status`: the requester's pages, no account, no JavaScript needed. */
 const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
@@ -171,7 +179,7 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
   })
 
   app.get('/status', async (request: FastifyRequest<{ Querystring: { ref?: string } }>, reply) =>
-    reply.page('status', { ref: (request.query.ref ?? '').slice(0, 16), csrf: reply.generateCsrf() }),
+    reply.page('status', { ref: (request.query.ref ?? '').slice(0, 16), errors: {}, csrf: reply.generateCsrf() }),
   )
 
   // A POST, so that the phone stays out of URLs and histories. A wrong phone looks exactly like
@@ -181,23 +189,18 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
     { preHandler: app.csrfProtection, config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
     async (request: FastifyRequest<{ Body: Form }>, reply) => {
       const form = singleValues(request.body)
-      const reference = parseReference(form.ref ?? '')
-      const phone = normalisePhone(form.phone ?? '')
-      const found = reference && phone.ok ? await findForRequester(app.db, reference, phone.e164) : null
-      const t = (key: MessageKey) => message(request.lang, key)
-      const result = found && {
-        reference: formatReference(found.reference),
-        state: t(`state.${found.status}`),
-        updated: found.updatedAt.toLocaleString(request.lang, {
-          dateStyle: 'medium',
-          timeStyle: 'short',
-          timeZone: 'Asia/Almaty',
-        }),
-        updatedIso: found.updatedAt.toISOString(),
+      const ref = (form.ref ?? '').slice(0, 16)
+      // Nothing typed is said at its field; a wrong pair is said once, the same for either half.
+      const errors = {
+        ref: ref.trim() ? undefined : t(request, 'page.error.required'),
+        phone: form.phone?.trim() ? undefined : t(request, 'page.error.required'),
       }
+      if (errors.ref || errors.phone) return reply.page('status', { ref, errors, csrf: reply.generateCsrf() }, 400)
+      const found = await requesterStatus({ db: app.db, config }, { reference: form.ref ?? '', phone: form.phone ?? '' })
+      const result = found && statusView(found, { language: request.lang, timeZone: config.TIME_ZONE })
       return reply.page(
         'status',
-        { ref: form.ref?.slice(0, 16) ?? '', csrf: reply.generateCsrf(), result, notFound: !found },
+        { ref, errors: {}, csrf: reply.generateCsrf(), result, notFound: !found },
         found ? 200 : 404,
       )
     },

@@ -7,6 +7,7 @@ import { findSessionAccount, revokeSession } from '../../db/session-repository.j
 import { type MessageKey, message } from '../../domain/messages/index.js'
 import { formatReference, parseReference } from '../../domain/reference.js'
 import type { Language } from '../../domain/request-states.js'
+import { formatTime, zoneLabel } from '../../domain/time.js'
 import { AuthErrors, Errors, TaskErrors } from '../../errors.js'
 import { SESSION_COOKIE, sessionToken } from '../../plugins/auth.js'
 import { NEEDS, OutcomeRoute } from '../../schemas/tasks.js'
@@ -34,11 +35,9 @@ const field = (form: Form, name: string) => {
   const value = form[name]
   return typeof value === 'string' ? value.replace(/\r\n/g, '\n') : ''
 }
-const when = (iso: string, lang: Language, style: Intl.DateTimeFormatOptions) =>
-  new Date(iso).toLocaleString(lang, { ...style, timeZone: 'Asia/Almaty' })
 
-/** The task card's content, in the page's language; the template only places it. */
-function taskCard(task: Task, lang: Language) {
+/** The task card's content, in the page's language and the service's zone; the template only places it. */
+function taskCard(task: Task, lang: Language, timeZone: string) {
   const t = (key: MessageKey) => message(lang, key)
   const phones = (
     [
@@ -68,13 +67,16 @@ function taskCard(task: Task, lang: Language) {
       href: `/api/v1/tasks/${task.reference}/recordings/${kind}`,
     })),
     attempts: task.attempts.map((a) => ({
-      at: when(a.at, lang, { dateStyle: 'short', timeStyle: 'short' }),
+      at: formatTime(a.at, { language: lang, timeZone }),
       outcome: (OUTCOMES as readonly (string | null)[]).includes(a.outcome)
         ? t(`page.volunteer.outcome.${a.outcome}` as MessageKey)
         : t('page.volunteer.task.returned'),
     })),
     expiresIso: task.leaseExpiresAt,
-    expiresAt: when(task.leaseExpiresAt, lang, { timeStyle: 'short' }),
+    expiresAt: formatTime(task.leaseExpiresAt, { language: lang, timeZone, style: 'time' }),
+    // console.js shows a time extended by a heartbeat the same way: this zone, this label.
+    timeZone,
+    zone: zoneLabel(new Date(task.leaseExpiresAt), timeZone),
   }
 }
 
@@ -153,7 +155,7 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
       'volunteer-task',
       {
         title: t(request, 'page.volunteer.title'),
-        task: taskCard(task, request.lang),
+        task: taskCard(task, request.lang, config.TIME_ZONE),
         notice: options.notice && { text: t(request, options.notice.key), ok: options.notice.ok },
         outcomes: OUTCOMES.map((o) => ({ value: o, label: t(request, `page.volunteer.outcome.${o}`) })),
         needs: NEEDS.map((n) => ({ value: n, label: t(request, `page.volunteer.need.${n}`), checked: chosen.includes(n) })),

@@ -21,11 +21,16 @@
     if (!task || !expires) return
     let until = Date.parse(expires.getAttribute('datetime') ?? '')
     let ended = false
+    // In the service's zone, named, as the server wrote it ("14:35 (UTC+5)"): never the
+    // phone's own zone, which may differ from the one every other page and SMS uses.
     const show = () => {
-      expires.textContent = new Date(until).toLocaleTimeString(document.documentElement.lang, {
+      const time = new Date(until).toLocaleTimeString(document.documentElement.lang, {
         hour: '2-digit',
         minute: '2-digit',
+        hourCycle: 'h23',
+        timeZone: expires.dataset.timeZone,
       })
+      expires.textContent = `${time} (${expires.dataset.zone})`
     }
     const tick = () => {
       const left = until - Date.now()

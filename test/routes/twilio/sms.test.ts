@@ -169,6 +169,19 @@ t.test('bad answers get a short helpful reply and the question stays', async (t)
   t.match(request, { relative_name: null, relative_city: 'Шымкент', flag_elderly: true, flag_disability: true })
 })
 
+t.test('over the hourly limit: no request, and what the conversation knew is kept', async (t) => {
+  const { app, config } = await build(t, { RATE_LIMIT_PER_PHONE_PER_HOUR: 1 })
+  const phone = uniquePhone()
+  const send = (body: string) =>
+    twilioPost(app, config, '/twilio/sms', { MessageSid: `SM${randomUUID().replaceAll('-', '')}`, From: phone, Body: body })
+  t.match((await send(`${uniquePhone()} Алматы`)).body, /принята/)
+  t.match((await send(`${uniquePhone()} мама Тараз`)).body, /Слишком много заявок/)
+  const { rows } = await app.db.query('SELECT step, draft FROM sms_conversations WHERE phone = $1', [phone])
+  t.match(rows[0], { step: 'place', draft: { place: 'Тараз', relation: 'мама' } })
+  const count = await app.db.query('SELECT count(*)::int AS n FROM requests WHERE requester_phone = $1', [phone])
+  t.equal(count.rows[0].n, 1)
+})
+
 t.test('urgent needs sent later: a waiting request moves up, a claimed one only records them', async (t) => {
   const { app, config, boss, checkins, relay } = await setup(t)
   const send = (from: string, body: string) =>
@@ -230,6 +243,7 @@ t.test('keywords: help, status, cancel, language', async (t) => {
   t.match(await sms(phone, `отмена ${reference.toLowerCase()}`), new RegExp(`${reference} отменена`))
   t.match(await sms(phone, 'ОТМЕНА'), /отменена/, 'one left: cancelled')
   t.match(await sms(phone, 'ОТМЕНА'), /Нет открытой/)
+  t.match(await sms(phone, '1'), /волонтёр позвонит/, 'a cancelled request takes no needs: the conversation ended')
   const statuses = (await requestsFrom(phone)).map((r) => r.status)
   t.same(statuses, ['cancelled', 'cancelled'])
   const events = await app.db.query(
