@@ -176,3 +176,39 @@ export async function waitForDrain(db: pg.Pool, redis: Redis, o: { prefix: strin
   }
   return null
 }
+
+/**
+ * Why notifications were never sent, from their notify jobs: no job at all (Redis forgot it and
+ * nothing put it back), a job that failed for good (with its scrubbed reason), one completed
+ * without a send, or one still waiting, delayed for a retry, or active.
+ */
+export async function unsentReasons(db: pg.Pool, redis: Redis, fake: FakeTwilio, prefix: string) {
+  const sent = new Set(
+    [...fake.messages, ...fake.calls].map((r) => /[?&]notification=(\d+)/.exec(param(r.params, 'StatusCallback') ?? '')?.[1]),
+  )
+  const { rows } = await db.query<{ id: string; status: string }>(
+    `SELECT id::text, status FROM notifications WHERE status <> 'suppressed'`,
+  )
+  const unsent = rows.filter((r) => !sent.has(r.id)).slice(0, 5000)
+  const p = redis.pipeline()
+  for (const r of unsent) p.hmget(`${prefix}:notify:notification-${r.id}`, 'finishedOn', 'failedReason', 'delay', 'processedOn')
+  const reasons: Record<string, number> = {}
+  for (const [i, [err, fields]] of ((await p.exec()) ?? []).entries()) {
+    const values = (fields as (string | null)[] | null) ?? []
+    const [finishedOn, failedReason, delay, processedOn] = values
+    const job = err
+      ? 'Redis error'
+      : values.every((f) => f === null)
+        ? 'no job'
+        : failedReason && finishedOn
+          ? `job failed: ${failedReason.slice(0, 80)}`
+          : finishedOn
+            ? 'job completed'
+            : processedOn || Number(delay) > 0
+              ? 'job retrying or active'
+              : 'job waiting'
+    const key = `row ${unsent[i]?.status}, ${job}`
+    reasons[key] = (reasons[key] ?? 0) + 1
+  }
+  return reasons
+}

@@ -17,7 +17,7 @@
  */
 import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { missingReferences, notificationTallies, overlappingAttempts, waitForDrain } from './consistency.js'
+import { missingReferences, notificationTallies, overlappingAttempts, unsentReasons, waitForDrain } from './consistency.js'
 import { Crew, hireVolunteers } from './crew.js'
 import { gitState } from './environment.js'
 import { type FaultWindow, faultTable, figures, verdicts, warnings } from './fault-report.js'
@@ -133,6 +133,9 @@ async function main(): Promise<number> {
       unknownSends: notes.unknownSends,
     }
     const failures = verdicts(all, final)
+    const anyLost = all.some((f) => f.notificationsLost > 0)
+    const unsent = anyLost ? await unsentReasons(stack.db, stack.redis, stack.fake, BULL_PREFIX).catch(() => ({})) : {}
+    const logLines = Object.entries(stack.logLines).sort(([, a], [, b]) => b - a)
     if (!finalLook) failures.push('the final look at PostgreSQL and Redis failed')
     const text = [
       '',
@@ -143,6 +146,15 @@ async function main(): Promise<number> {
       `intakes: ${traffic.intakes.length} attempted, ${acked.length} acknowledged; volunteers: ${JSON.stringify(crew.counts)}`,
       `notification rows: ${notes.rows}; messages ${stack.fake.messages.length}, calls ${stack.fake.calls.length} at the fake Twilio; ` +
         `the API's answers to its status callbacks: ${JSON.stringify(stack.callbacks)}`,
+      ...(anyLost ? [`notifications never sent, why: ${JSON.stringify(unsent)}`] : []),
+      `log lines at warn and above: ${
+        logLines.length
+          ? logLines
+              .slice(0, 12)
+              .map(([k, v]) => `\n  ${v} × ${k}`)
+              .join('')
+          : 'none'
+      }`,
       failures.length
         ? `FAIL:\n  ${failures.join('\n  ')}`
         : 'PASS: nothing lost, nothing stranded, no duplicate; intake and the queues recovered from every fault',
@@ -165,6 +177,8 @@ async function main(): Promise<number> {
       drainedS: drained,
       crew: { counts: crew.counts, failures: crew.failures },
       statusCallbacks: stack.callbacks,
+      logLines: stack.logLines,
+      unsent,
       routes: recorder.summary(),
       intakeFailures: tally(traffic.intakes.filter((i) => !i.reference).map((i) => `${i.channel} ${i.failure}`)),
       failures,

@@ -4,6 +4,7 @@
  * its children summed, so that the shared buffers every backend maps count once, not per backend.
  */
 import { readdirSync, readFileSync } from 'node:fs'
+import os from 'node:os'
 
 const read = (path: string) => {
   try {
@@ -59,7 +60,13 @@ export function postgresCpuSeconds(postmaster: number): number {
   return ticks / 100
 }
 
-export type MemorySample = { atS: number; mib: Record<string, number | null>; postgresProcesses: number | null }
+export type MemorySample = {
+  atS: number
+  mib: Record<string, number | null>
+  postgresProcesses: number | null
+  /** The machine's 1-minute load average: other work on the same cores shows here. */
+  load1: number
+}
 
 /** One sample: each named pid's RSS (postgres: PSS of its processes), and this process's. */
 export function sampleMemory(pids: Record<string, number | undefined>, atS: number): MemorySample {
@@ -74,5 +81,5 @@ export function sampleMemory(pids: Record<string, number | undefined>, atS: numb
     } else mib[name] = rssMiB(pid)
   }
   mib['load generator (this process, with the fake Twilio)'] = rssMiB(process.pid)
-  return { atS, mib, postgresProcesses }
+  return { atS, mib, postgresProcesses, load1: Math.round((os.loadavg()[0] ?? 0) * 100) / 100 }
 }

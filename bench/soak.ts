@@ -15,15 +15,22 @@ import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { insertAccount } from '../src/db/account-repository.js'
 import { hashPassword } from '../src/services/auth.js'
-import { confirmedSnapshot, missingReferences, notificationTallies, overlappingAttempts, waitForDrain } from './consistency.js'
+import {
+  confirmedSnapshot,
+  missingReferences,
+  notificationTallies,
+  overlappingAttempts,
+  unsentReasons,
+  waitForDrain,
+} from './consistency.js'
 import { coresUsed, cpuSnapshot } from './cpu.js'
 import { Crew, hireVolunteers } from './crew.js'
 import { gitState } from './environment.js'
-import { table } from './fault-report.js'
 import { envInt, flag, interruptions, parseDuration, runMain, runNames, writeResults } from './harness.js'
 import { type MemorySample, postgresCpuSeconds, sampleMemory } from './memory.js'
 import { Recorder } from './recorder.js'
 import { round } from './report.js'
+import { memoryTable, minuteTable, routeTable, unexpectedAnswers } from './soak-report.js'
 import { liveStream } from './sse.js'
 import { BULL_PREFIX, RUN_SETTINGS, startStack, warnings } from './stack.js'
 import { IntakeTraffic } from './traffic.js'
@@ -39,14 +46,6 @@ const settings = {
   statusEveryMs: 2000,
   sampleEveryS: 30,
 }
-/** The answers each route is expected to give; anything else is an error. */
-const EXPECTED: Record<string, string[]> = {
-  'POST /api/v1/tasks/claim': ['200', '204'],
-  'POST /api/v1/requests': ['200', '201'],
-  'POST /': ['200', '201'],
-}
-const expected = (route: string) => EXPECTED[route] ?? ['200']
-
 const { stamp } = runNames('soak')
 const interrupt = interruptions('the run folder under /var/tmp/bailanys-bench-*')
 
@@ -58,7 +57,6 @@ async function main(): Promise<number> {
   const api = new ApiClient(stack.apiPort, settings.volunteers + 16, 10_000)
   let stop = false
   try {
-    const recorder = new Recorder()
     const volunteers = await hireVolunteers(stack.db, api, settings.volunteers, interrupt.stopped)
     const phone = '+77009999999'
     await insertAccount(stack.db, {
@@ -73,6 +71,8 @@ async function main(): Promise<number> {
     if (!token) throw new Error(`the coordinator could not log in: ${JSON.stringify(login)}`)
 
     const r = settings.rate
+    // Created just before the load, so that its minutes and the memory samples' seconds line up.
+    const recorder = new Recorder()
     const traffic = new IntakeTraffic({
       baseUrl: stack.publicBaseUrl,
       recorder,
@@ -98,6 +98,7 @@ async function main(): Promise<number> {
     // cpu.ts sums every postgres on the machine under "postgres": this run's cluster is counted apart.
     const { postgres: postmaster, ...nodePids } = pids
     const cpuBefore = { node: cpuSnapshot(nodePids), pg: postgresCpuSeconds(postmaster ?? 0), at: performance.now() }
+    const loadStart = Date.now()
     traffic.start()
     const crewDone = Promise.all(volunteers.map((v) => crew.work(v, { deadline, stopped: over, maxIterations: 1_000_000 })))
     const died: string[] = []
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
       for (const c of [stack.api(), stack.worker(0), stack.worker(1)])
         if (c?.exited() && !died.some((d) => d.startsWith(`${c.name}:`)))
           died.push(`${c.name}: ${JSON.stringify(c.exited())} ${c.tail().slice(-300)}`)
-      memory.push(sampleMemory(await stack.pids(), Math.round((Date.now() - started) / 1000)))
+      memory.push(sampleMemory(await stack.pids(), Math.round((Date.now() - loadStart) / 1000)))
       console.error(
         `${Math.round((deadline - Date.now()) / 1000)} s left; ${traffic.intakes.length} intakes, ${crew.counts.outcomes} outcomes`,
       )
@@ -128,14 +129,7 @@ async function main(): Promise<number> {
     const notes = await notificationTallies(stack.db, stack.fake, [{ from: 0, to: Number.POSITIVE_INFINITY }])
     const n = notes.tallies[0]
     const routes = recorder.summary()
-    const errors = Object.entries(routes).flatMap(([route, s]) =>
-      Object.entries(s.outcomes)
-        .filter(([answer]) => !expected(route).includes(answer))
-        .map(([answer, count]) => `${route} ${answer} ×${count}`),
-    )
-    // Twilio's own calls to the service (status callbacks) count too: a refused one is lost news.
-    for (const [answer, count] of Object.entries(stack.callbacks))
-      if (!/^2\d\d$/.test(answer)) errors.push(`POST /twilio/status, /twilio/voice/status (callbacks) ${answer} ×${count}`)
+    const errors = unexpectedAnswers(routes, stack.callbacks)
     const checks = {
       lost: lost.length,
       stranded: finalLook?.stranded.length ?? -1,
@@ -146,43 +140,32 @@ async function main(): Promise<number> {
       httpDoubleHolds: crew.doubleHolds().length,
       processesDied: died.length,
     }
+    const unsent = n?.lost ? await unsentReasons(stack.db, stack.redis, stack.fake, BULL_PREFIX).catch(() => ({})) : {}
     const failed = Object.entries(checks).filter(([, v]) => v !== 0)
-    const first = memory[0] as MemorySample
-    const last = memory.at(-1) as MemorySample
-    const names = Object.keys(last.mib)
-    const mib = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(1))
+    const logLines = Object.entries(stack.logLines).sort(([, a], [, b]) => b - a)
     const text = [
       '',
-      table([
-        ['route', 'n', 'p50 ms', 'p99 ms', 'max ms', 'answers'],
-        ...Object.entries(routes).map(([route, s]) => [
-          route,
-          String(s.latency.n),
-          String(s.latency.p50),
-          String(s.latency.p99),
-          String(s.latency.max),
-          Object.entries(s.outcomes)
-            .map(([k, v]) => `${k}:${v}`)
-            .join(' '),
-        ]),
-      ]),
+      routeTable(routes),
       '',
-      table([
-        ['process', 'start MiB', 'end MiB', 'max MiB', 'cores'],
-        ...names.map((name) => [
-          name,
-          mib(first.mib[name]),
-          mib(last.mib[name]),
-          mib(Math.max(...memory.map((m) => m.mib[name] ?? 0))),
-          String(cores[name.startsWith('load') ? 'loadgen' : name] ?? '—'),
-        ]),
-      ]),
-      `postgres: PSS of the postmaster and its ${last.postgresProcesses ?? '?'} processes (shared buffers counted once); others: RSS`,
+      memoryTable(memory, cores),
+      `postgres: PSS of the postmaster and its ${memory.at(-1)?.postgresProcesses ?? '?'} processes (shared buffers counted once); others: RSS`,
+      '',
+      minuteTable(recorder.buckets(60), memory),
+      '',
       `intakes: ${traffic.intakes.length} attempted, ${acked.length} acknowledged; volunteers: ${JSON.stringify(crew.counts)}`,
-      `notifications: ${n?.rows} rows, ${n?.sent} sent; drained ${drainedS === null ? 'NOT within 180 s' : `${drainedS} s`} after the traffic stopped`,
+      `notifications: ${n?.rows} rows, ${n?.sent} sent; drained ${drainedS === null ? 'NOT within 180 s' : `${drainedS} s`} after the traffic stopped` +
+        (n?.lost ? `; never sent: ${JSON.stringify(unsent)}` : ''),
       `dashboards: ${streamStats.length} SSE clients, ${streamStats.reduce((a, x) => a + x.events, 0)} backlog events, ` +
         `${streamStats.reduce((a, x) => a + x.connections, 0)} connections, longest silence ${Math.max(0, ...streamStats.map((x) => x.longestSilenceS))} s`,
       `Twilio's status callbacks, the API's answers: ${JSON.stringify(stack.callbacks)} (${warnings.abortListeners} abort-listener warnings counted, not printed)`,
+      `log lines at warn and above: ${
+        logLines.length
+          ? logLines
+              .slice(0, 12)
+              .map(([k, v]) => `\n  ${v} × ${k}`)
+              .join('')
+          : 'none'
+      }`,
       `checks: ${JSON.stringify(checks)}`,
       ...died.map((d) => `DIED: ${d}`),
       errors.length
@@ -199,7 +182,10 @@ async function main(): Promise<number> {
       machine: { nproc: os.availableParallelism(), node: process.version, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
       settings: { ...settings, service: RUN_SETTINGS },
       routes,
+      perMinute: recorder.buckets(60),
       errors,
+      logLines: stack.logLines,
+      unsent,
       memory,
       cores,
       streams: streamStats,

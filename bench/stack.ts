@@ -59,6 +59,35 @@ async function waitForLine(child: Child, pattern: RegExp, timeoutMs: number) {
   throw new Error(`${child.name} did not log ${pattern} within ${timeoutMs} ms; its last output:\n${child.tail()}`)
 }
 
+/**
+ * Counts a child's log lines at warn and above by process, message, error type and code (the
+ * service's logs carry no personal data; only these four fields are kept), to tell what the 5xx
+ * of a run were.
+ */
+function countLogLines(child: Child, counts: Record<string, number>) {
+  const name = child.name.replace(/ \d+$/, '')
+  let rest = ''
+  const read = (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { type?: string; code?: string } }
+        if ((entry.level ?? 0) < 40) continue
+        const key = [name, entry.level === 40 ? 'warn' : 'error', entry.msg, entry.err?.type, entry.err?.code]
+          .filter(Boolean)
+          .join(' · ')
+        counts[key] = (counts[key] ?? 0) + 1
+      } catch {
+        // Not a log line of ours.
+      }
+    }
+  }
+  child.proc.stdout?.on('data', read)
+  child.proc.stderr?.on('data', read)
+}
+
 /** Kills a child with SIGKILL and waits for it to be gone. */
 async function killChild(child: Child) {
   if (child.exited()) return
@@ -72,6 +101,8 @@ export async function startStack(options: { workers: number; apiLogLevel: string
   let fake: FakeTwilio | undefined
   /** The service's answers to the fake Twilio's status callbacks: HTTP status, or `error`. */
   const callbacks: Record<string, number> = {}
+  /** Log lines at warn and above of every process, counted by what they say. */
+  const logLines: Record<string, number> = {}
   const db = new pg.Pool({ connectionString: services.databaseUrl, max: 4, connectionTimeoutMillis: 3000 })
   db.on('error', () => {})
   // The run's own look at Redis: short deadlines, since it is frozen and killed on purpose.
@@ -109,6 +140,7 @@ export async function startStack(options: { workers: number; apiLogLevel: string
     const startApi = async () => {
       const api = startNode('API', API_ENTRY, { ...env, LOG_LEVEL: options.apiLogLevel, PGAPPNAME: 'bailanys-api' })
       children.api = api
+      countLogLines(api, logLines)
       await waitForHttp(api, `${publicBaseUrl}/healthz`, 30_000)
       return api
     }
@@ -120,6 +152,7 @@ export async function startStack(options: { workers: number; apiLogLevel: string
         PGAPPNAME: `bailanys-worker-${i + 1}`,
       })
       children.workers[i] = worker
+      countLogLines(worker, logLines)
       await waitForLine(worker, /workers started/, 30_000)
       return worker
     }
@@ -134,6 +167,7 @@ export async function startStack(options: { workers: number; apiLogLevel: string
       redis,
       fake: twilio,
       callbacks,
+      logLines,
       apiPort,
       publicBaseUrl,
       env,

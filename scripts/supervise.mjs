@@ -22,7 +22,9 @@ const STOPS = { SIGINT: 'SIGINT', SIGTERM: 'SIGTERM', SIGHUP: 'SIGTERM' }
  */
 export function supervise(entries, { env = process.env, log = console.log } = {}) {
   // No stdin: a child outside the terminal's foreground group must never read from it.
-  const children = entries.map((entry) => spawn(process.execPath, [entry], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true }))
+  const children = entries.map((entry) =>
+    spawn(process.execPath, [entry], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true }),
+  )
   let stopping = false
   let failure = 0
 

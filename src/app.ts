@@ -24,6 +24,7 @@ import coordination from './routes/coordination/index.js'
 import exportsRoutes from './routes/exports/index.js'
 import health from './routes/health/index.js'
 import intake from './routes/intake/index.js'
+import partners from './routes/partners/index.js'
 import pages from './routes/pages/index.js'
 import status from './routes/status/index.js'
 import tasks from './routes/tasks/index.js'
@@ -68,6 +69,7 @@ export async function app(fastify: FastifyInstance, { config }: { config: Config
   await fastify.register(coordination, { config })
   await fastify.register(exportsRoutes, { config })
   await fastify.register(bullBoard, { config })
+  await fastify.register(partners, { config })
   await fastify.register(pages, { config })
 }
 

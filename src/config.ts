@@ -111,6 +111,16 @@ export const ConfigSchema = z.object({
   TRUST_PROXY: bool.default(false),
   /** How often the outbox relay looks for new rows, ms. Default 200. */
   OUTBOX_POLL_MS: int(10, 60_000).default(200),
+  /** Minutes a case offered to a partner may sit untouched before it goes to the next partner (or the coordinators). Default 60. */
+  REFERRAL_ESCALATE_MINUTES: int(1, 7 * 24 * 60).default(60),
+  /** Hand a request that becomes unreachable to a search partner by itself. Default false (a coordinator does it). */
+  SEARCH_HANDOFF_AUTO: bool.default(false),
+  /** Tries of a webhook push to a partner before it is a dead letter. Default 8. */
+  PARTNER_WEBHOOK_ATTEMPTS: int(1, 50).default(8),
+  /** First retry delay of a webhook push, ms; it doubles each try. Default 5000. */
+  PARTNER_WEBHOOK_BACKOFF_MS: int(10, 600_000).default(5000),
+  /** Longest wait, ms, for a partner's webhook to answer. Default 5000. */
+  PARTNER_WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5000),
 })
 
 export type Config = z.infer<typeof ConfigSchema>

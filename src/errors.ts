@@ -70,3 +70,19 @@ export const CoordinationErrors = {
   SAME_REQUEST: createError('APP_ERR_SAME_REQUEST', 'A request cannot be merged into itself', 400),
   NO_LEASE_TO_END: createError('APP_ERR_NO_LEASE_TO_END', 'Nobody holds this request', 409),
 } as const
+
+/** Errors of partners, their keys and the cases referred to them. */
+export const PartnerErrors = {
+  PARTNER_NOT_FOUND: createError('APP_ERR_PARTNER_NOT_FOUND', 'No such partner', 404),
+  KEY_NOT_FOUND: createError('APP_ERR_PARTNER_KEY_NOT_FOUND', 'No such key of this partner', 404),
+  REFERRAL_NOT_FOUND: createError('APP_ERR_REFERRAL_NOT_FOUND', 'No such case referred to you', 404),
+  REFERRAL_STATE: createError('APP_ERR_REFERRAL_STATE', 'This case cannot do that now (it is %s)', 409),
+  NOT_UNREACHABLE: createError(
+    'APP_ERR_NOT_UNREACHABLE',
+    'Only a request nobody could reach is handed to a search partner (it is %s)',
+    409,
+  ),
+  NO_SEARCH_PARTNER: createError('APP_ERR_NO_SEARCH_PARTNER', 'No active search partner covers this request', 409),
+  NOT_A_SEARCH: createError('APP_ERR_NOT_A_SEARCH', 'Notes are taken on search cases only', 409),
+  DELIVERY_NOT_FOUND: createError('APP_ERR_DELIVERY_NOT_FOUND', 'No such dead delivery', 404),
+} as const

@@ -2,7 +2,7 @@ import { BOARD_ROWS } from './authz-board.js'
 import { requestBody, uniquePhone } from './helper.js'
 
 /** Who asks. Each role but anonymous asks twice: with the session cookie and with a bearer token. */
-export const ROLES = ['pending', 'approved', 'suspended', 'coordinator', 'holder'] as const
+export const ROLES = ['pending', 'approved', 'suspended', 'coordinator', 'partner', 'holder'] as const
 export type Role = 'anonymous' | (typeof ROLES)[number]
 
 /** A status, with the problem's `code` (JSON) or the redirect's target (pages) when there is one. */
@@ -27,6 +27,8 @@ type Access =
   | 'metrics-token'
   | 'coordinator-page'
   | 'volunteer-page'
+  | 'partner'
+  | 'partner-page'
 
 export type Row = {
   access: Access
@@ -62,6 +64,8 @@ export function expected(row: Row, role: Role, c: Ctx): Outcome {
   const ok = typeof row.ok === 'function' ? row.ok(c) : row.ok
   const out = role === 'anonymous' || role === 'suspended'
   const volunteer = role === 'pending' || role === 'approved' || role === 'holder'
+  // A partner's account works the partner API and page only: elsewhere it is refused like a volunteer.
+  const partner = role === 'partner'
   switch (row.access) {
     case 'public':
       return ok
@@ -74,11 +78,15 @@ export function expected(row: Row, role: Role, c: Ctx): Outcome {
     case 'volunteer':
       return out ? UNAUTHENTICATED : volunteer ? ok : FORBIDDEN
     case 'coordinator':
-      return out ? UNAUTHENTICATED : volunteer ? FORBIDDEN : ok
+      return out ? UNAUTHENTICATED : volunteer || partner ? FORBIDDEN : ok
     case 'coordinator-page':
-      return out ? [303, '/volunteer/login'] : volunteer ? [303, '/volunteer'] : ok
+      return out ? [303, '/volunteer/login'] : volunteer || partner ? [303, '/volunteer'] : ok
     case 'volunteer-page':
       return out ? [303, '/volunteer/login'] : role === 'approved' || role === 'holder' ? ok : [403]
+    case 'partner':
+      return out ? UNAUTHENTICATED : partner ? ok : FORBIDDEN
+    case 'partner-page':
+      return out ? [303, '/volunteer/login'] : partner ? ok : [403]
   }
 }
 
@@ -110,6 +118,21 @@ const missingPage = (action: string, form: Record<string, string> = {}): Row => 
   form: () => form,
   ok: [303, `/coordinator/requests/${MISSING}?error=APP_ERR_REQUEST_NOT_FOUND`],
   note: '(a missing request)',
+})
+const REFERRAL_NOT_FOUND: Outcome = [404, 'APP_ERR_REFERRAL_NOT_FOUND']
+const partnerMissing = (path: string, more: Partial<Row> = {}): Row => ({
+  access: 'coordinator',
+  url: () => `/api/v1/partners/${MISSING_VOLUNTEER}${path}`,
+  ok: [404, 'APP_ERR_PARTNER_NOT_FOUND'],
+  note: '(a missing partner)',
+  ...more,
+})
+const referralMissing = (action: string, more: Partial<Row> = {}): Row => ({
+  access: 'partner',
+  url: () => `/api/v1/partner/referrals/${MISSING_VOLUNTEER}/${action}`,
+  ok: REFERRAL_NOT_FOUND,
+  note: '(not a case of this partner)',
+  ...more,
 })
 const twilio = (url: string, params: Record<string, string>, ok: number): Row => ({
   access: 'twilio-signed',
@@ -230,6 +253,7 @@ export const TABLE: Record<string, Row | Row[]> = {
       approved: [303, '/volunteer'],
       holder: [303, '/volunteer'],
       coordinator: [303, '/coordinator'],
+      partner: [303, '/partner'],
     },
   },
   'POST /volunteer/login': { access: 'public', form: () => ({ login: uniquePhone(), password: 'not the password' }), ok: [401] },
@@ -292,10 +316,16 @@ export const TABLE: Record<string, Row | Row[]> = {
   'POST /coordinator/requests/:ref/end-lease': missingPage('end-lease'),
   'POST /coordinator/volunteers': {
     access: 'coordinator-page',
-    note: '(an invalid form)',
+    note: '(an invalid form: the page again, errors at their fields)',
     form: () => ({}),
-    ok: [303, '/coordinator/volunteers?error=VOLUNTEER_INVALID'],
+    ok: [400],
   },
+  'GET /coordinator/volunteers/:id/suspend': {
+    access: 'coordinator-page',
+    url: (c) => `/coordinator/volunteers/${c.target}/suspend`,
+    ok: [200],
+  },
+  'GET /coordinator/live/:part': { access: 'coordinator-page', url: () => '/coordinator/live/chart', ok: [200] },
   'POST /coordinator/volunteers/:id/:change': {
     access: 'coordinator-page',
     note: '(a missing volunteer)',
@@ -304,6 +334,75 @@ export const TABLE: Record<string, Row | Row[]> = {
     ok: [303, '/coordinator/volunteers?error=APP_ERR_ACCOUNT_NOT_FOUND'],
   },
   ...BOARD_ROWS,
+
+  // Partners (issue 14): coordinators run them; a partner sees only its own cases (404 for others').
+  'GET /api/v1/partners': { access: 'coordinator', ok: [200] },
+  'POST /api/v1/partners': {
+    access: 'coordinator',
+    body: () => ({ name: 'Authz group', categories: ['food'], languages: ['en'], intake: 'pages' }),
+    ok: [201],
+  },
+  'PATCH /api/v1/partners/:id': partnerMissing('', { body: () => ({ active: true }) }),
+  'POST /api/v1/partners/:id/accounts': partnerMissing('/accounts', {
+    body: () => ({ name: 'Staff', phone: uniquePhone(), languages: ['en'], password: 'long enough pass' }),
+  }),
+  'GET /api/v1/partners/:id/keys': partnerMissing('/keys'),
+  'POST /api/v1/partners/:id/keys': partnerMissing('/keys', { body: () => ({ label: 'x' }) }),
+  'DELETE /api/v1/partners/:id/keys/:keyId': {
+    access: 'coordinator',
+    url: () => `/api/v1/partners/${MISSING_VOLUNTEER}/keys/${MISSING_VOLUNTEER}`,
+    ok: [404, 'APP_ERR_PARTNER_KEY_NOT_FOUND'],
+  },
+  'GET /api/v1/referrals/:id/proposals': {
+    access: 'coordinator',
+    url: () => `/api/v1/referrals/${MISSING_VOLUNTEER}/proposals`,
+    ok: REFERRAL_NOT_FOUND,
+  },
+  'POST /api/v1/referrals/:id/assign': {
+    access: 'coordinator',
+    url: () => `/api/v1/referrals/${MISSING_VOLUNTEER}/assign`,
+    body: () => ({ partnerId: null }),
+    ok: REFERRAL_NOT_FOUND,
+  },
+  'POST /api/v1/requests/:id/hand-off': [
+    missing('hand-off'),
+    {
+      access: 'coordinator',
+      note: '(a request still open)',
+      url: (c) => `/api/v1/requests/${c.spare.reference}/hand-off`,
+      ok: [409, 'APP_ERR_NOT_UNREACHABLE'],
+    },
+  ],
+  'GET /api/v1/partner-deliveries': { access: 'coordinator', url: () => '/api/v1/partner-deliveries?state=dead', ok: [200] },
+  'POST /api/v1/partner-deliveries/:id/replay': {
+    access: 'coordinator',
+    url: () => `/api/v1/partner-deliveries/${MISSING_VOLUNTEER}/replay`,
+    ok: [404, 'APP_ERR_DELIVERY_NOT_FOUND'],
+  },
+  'GET /api/v1/partner/referrals': { access: 'partner', ok: [200] },
+  'GET /api/v1/partner/referrals/:id': {
+    access: 'partner',
+    url: () => `/api/v1/partner/referrals/${MISSING_VOLUNTEER}`,
+    ok: REFERRAL_NOT_FOUND,
+  },
+  'POST /api/v1/partner/referrals/:id/accept': referralMissing('accept'),
+  'POST /api/v1/partner/referrals/:id/decline': referralMissing('decline'),
+  'POST /api/v1/partner/referrals/:id/done': referralMissing('done'),
+  'POST /api/v1/partner/referrals/:id/notes': referralMissing('notes', {
+    body: () => ({
+      note_record_id: 'x.org/note.1',
+      author_name: 'Search group',
+      source_date: '2022-01-08T10:00:00Z',
+      found: true,
+    }),
+  }),
+  'GET /api/v1/partner/referrals/:id/pfif': {
+    access: 'partner',
+    url: () => `/api/v1/partner/referrals/${MISSING_VOLUNTEER}/pfif`,
+    ok: REFERRAL_NOT_FOUND,
+  },
+  'GET /api/v1/partner/pfif': { access: 'partner', ok: [200] },
+  'GET /partner': { access: 'partner-page', ok: [200] },
 
   // Twilio's webhooks: the signature, never a session (about a missing notification or attempt).
   'POST /twilio/sms': twilio('/twilio/sms', { MessageSid: 'SM1', From: '+77019990001', Body: 'HELP' }, 200),

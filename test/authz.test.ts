@@ -12,6 +12,7 @@ import { coordinator, sessionFor, volunteer } from './accounts-helper.js'
 import { type Ctx, expected, type Outcome, ROLES, type Role, type Row, TABLE } from './authz-table.js'
 import { requestBody, twilioPost } from './helper.js'
 import { relayFor } from './relay-helper.js'
+import { partner, partnerAccount } from './routes/partners-helper.js'
 import { buildWithRoutes } from './routes-helper.js'
 
 const AUTH_TOKEN = 'authz-auth-token'
@@ -39,6 +40,7 @@ const people = {
   holder: await volunteer(app, boss, ru),
   suspended: await volunteer(app, boss, ru),
   coordinator: boss,
+  partner: await partnerAccount(app, boss, (await partner(app, boss)).id),
 }
 // Suspended behind the sessions' back: the old token's session row stays live, so the refusal
 // must come from the account's status itself.

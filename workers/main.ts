@@ -8,6 +8,7 @@ import { loggerOptions } from '../src/logger.js'
 import { closeCheckinsQueues, createCheckinsQueues } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
 import { createNotifyQueue } from '../src/queues/notify.js'
+import { escalateReferrals } from '../src/services/referrals.js'
 import { createTwilioClient } from '../src/twilio/client.js'
 import { startLeaseKeeping } from './leases.js'
 import { startMaintenance } from './maintenance.js'
@@ -73,11 +74,18 @@ async function main() {
     restoreSchedules: maintenance.restoreSchedules,
   })
   reconciler.start()
+  // Cases offered to a partner and left untouched move on (SKIP LOCKED: any number of workers may run it).
+  const referrals = setInterval(() => {
+    escalateReferrals(db, config.REFERRAL_ESCALATE_MINUTES).catch((err) =>
+      log.warn({ err }, 'referral escalation failed; next run retries'),
+    )
+  }, 30_000)
   log.info({ twilio: config.TWILIO_BASE_URL ? 'redirected to TWILIO_BASE_URL' : 'api.twilio.com' }, 'workers started')
 
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'closing after an error')
     else log.info({ signal }, 'closing')
+    clearInterval(referrals)
     await reconciler.stop()
     await relay.stop()
     await notifyWorker.close()

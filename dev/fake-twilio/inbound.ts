@@ -18,7 +18,14 @@ interface InboundOptions {
 export function inboundSms({ accountSid, authToken, webhookUrl, defaultTo }: InboundOptions) {
   const records: InboundRecord[] = []
 
-  async function send({ from, body, to = defaultTo(), messageSid, path = '/twilio/sms', signature }: InboundSms): Promise<WebhookAnswer> {
+  async function send({
+    from,
+    body,
+    to = defaultTo(),
+    messageSid,
+    path = '/twilio/sms',
+    signature,
+  }: InboundSms): Promise<WebhookAnswer> {
     const params = inboundSmsParams({ accountSid, from, body, messageSid, to })
     const sentAt = new Date()
     const keep = (answer: InboundRecord['answer'], replies: string[] = []) =>

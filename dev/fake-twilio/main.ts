@@ -45,7 +45,9 @@ const fake = await createFakeTwilio({
   timeZone,
   onActivity: (activity) => console.log(`fake-twilio ${describe(activity)}`),
 })
-console.log(`fake-twilio listening on ${fake.url}; phone simulator (every SMS and call, and a box to text the service): ${fake.url}/demo/phone`)
+console.log(
+  `fake-twilio listening on ${fake.url}; phone simulator (every SMS and call, and a box to text the service): ${fake.url}/demo/phone`,
+)
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -97,7 +97,8 @@ ${sendForm(threadId(th.phone), th.phone)}
   const links = service
     ? `<p>${t('demo.phone.links')} <a href="${escapeHtml(service)}/?lang=${language}">${t('demo.phone.link.form')}</a> · <a href="${escapeHtml(service)}/volunteer?lang=${language}">${t('demo.phone.link.volunteer')}</a> · <a href="${escapeHtml(service)}/coordinator?lang=${language}">${t('demo.phone.link.coordinator')}</a></p>`
     : ''
-  const summary = form?.errors && Object.keys(form.errors).length > 0 ? `<p class="summary" role="alert">${t('page.errorsTitle')}</p>` : ''
+  const summary =
+    form?.errors && Object.keys(form.errors).length > 0 ? `<p class="summary" role="alert">${t('page.errorsTitle')}</p>` : ''
   const languages = LANGUAGES.map(
     (l) =>
       `<a href="?lang=${l.code}" hreflang="${l.code}" lang="${l.code}"${l.code === language ? ' aria-current="true"' : ''}>${l.name}</a>`,

@@ -62,7 +62,15 @@ export function phoneSimulator(app: FastifyInstance, options: PhoneSimulatorOpti
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'")
       .header('cache-control', 'no-store')
-      .send(renderPhonePage({ language: lang, timeZone: options.timeZone, serviceUrl: options.serviceUrl, threads: options.threads(), form }))
+      .send(
+        renderPhonePage({
+          language: lang,
+          timeZone: options.timeZone,
+          serviceUrl: options.serviceUrl,
+          threads: options.threads(),
+          form,
+        }),
+      )
 
   app.get('/', async (_request, reply) => reply.redirect('/demo/phone', 302))
   app.get('/demo/phone.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(PHONE_CSS))
@@ -74,7 +82,8 @@ export function phoneSimulator(app: FastifyInstance, options: PhoneSimulatorOpti
     if (crossSite(request)) return refuse('demo.phone.refused')
     const body = request.body ?? {}
     const box = /^(new|t\d{1,20})$/.test(first(body.box)) ? first(body.box) : 'new'
-    const fields = { from: first(body.from).slice(0, 64), body: first(body.body) }
+    // Enough of each to show back, and to tell a text that is too long.
+    const fields = { from: first(body.from).slice(0, 64), body: first(body.body).slice(0, MAX_BODY + 1) }
     const checked = check(fields)
     if (!checked.from) return page(reply, lang, { ...fields, box, errors: checked.errors }, 400)
     // A service that is down or refuses shows in the thread; the page itself stays up.

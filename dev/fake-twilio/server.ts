@@ -18,14 +18,7 @@ import {
   validateCall,
   validateMessage,
 } from './resources.js'
-import {
-  type CallbackError,
-  callSteps,
-  createStepRunner,
-  DEFAULT_NUMBER,
-  messageSteps,
-  signedPost,
-} from './twilio-side.js'
+import { type CallbackError, callSteps, createStepRunner, DEFAULT_NUMBER, messageSteps, signedPost } from './twilio-side.js'
 import type { FakeTwilio, FakeTwilioOptions, Outcome, Recorded, RequestRecord } from './types.js'
 
 export type { Failure, ResourcePath } from './failures.js'

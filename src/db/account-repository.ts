@@ -4,7 +4,7 @@ import type { Db } from './pool.js'
 
 type Queryable = Db | pg.PoolClient
 
-export type Role = 'volunteer' | 'coordinator'
+export type Role = 'volunteer' | 'coordinator' | 'partner'
 export type AccountStatus = 'pending' | 'approved' | 'suspended'
 export type Account = {
   id: string

@@ -189,7 +189,10 @@ export async function backlogHistory(db: Db, options: { hours: number; bucketMin
   }
   const running = (kind: string) => {
     let level = 0
-    return delta(kind).map((d) => Math.max(0, (level += d)))
+    return delta(kind).map((d) => {
+      level += d
+      return Math.max(0, level)
+    })
   }
   const [high, raised, normal, inCalls, done] = [
     running('high'),

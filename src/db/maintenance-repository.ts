@@ -18,6 +18,11 @@ export async function purgeClosedRequests(db: Db, retentionDays: number): Promis
        UPDATE attempts SET message_to_requester = NULL, note = NULL WHERE request_id IN (SELECT id FROM purged)
      ), notes AS (
        UPDATE notifications SET to_phone = NULL, message = NULL, error_message = NULL WHERE request_id IN (SELECT id FROM purged)
+     ), cases AS (
+       -- A case passed on keeps its state and categories for the counts; the volunteer's note goes.
+       UPDATE referrals SET note = NULL, purged_at = now() WHERE request_id IN (SELECT id FROM purged)
+     ), case_notes AS (
+       UPDATE referral_notes SET text = NULL WHERE referral_id IN (SELECT f.id FROM referrals f WHERE f.request_id IN (SELECT id FROM purged))
      )
      INSERT INTO request_events (request_id, type, actor_type) SELECT id, 'purged', 'system' FROM purged`,
     [retentionDays],

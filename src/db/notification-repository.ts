@@ -13,6 +13,8 @@ export type NotificationKind =
   | 'cancelled'
   | 'message'
   | 'merged'
+  | 'referred'
+  | 'found'
 export type NotificationStatus = 'pending' | 'sending' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'suppressed'
 
 /** Statuses after which nothing is sent again for a notification. */

@@ -6,7 +6,7 @@ const Password = z.string().min(10, 'must be at least 10 characters').max(200, '
 
 export const AccountSchema = z.object({
   id: z.string(),
-  role: z.enum(['volunteer', 'coordinator']),
+  role: z.enum(['volunteer', 'coordinator', 'partner']),
   name: z.string(),
   languages: z.array(z.enum(LANGUAGES)),
   status: z.enum(['pending', 'approved', 'suspended']),
@@ -18,7 +18,7 @@ export const LoginRoute = {
   summary: 'Log in with a phone number or email and a password',
   body: z.strictObject({ login: queryText(200).min(1, 'is required'), password: z.string().min(1, 'is required').max(200) }),
   response: {
-    200: z.object({ token: z.string(), expiresAt: z.string(), role: z.enum(['volunteer', 'coordinator']) }),
+    200: z.object({ token: z.string(), expiresAt: z.string(), role: z.enum(['volunteer', 'coordinator', 'partner']) }),
     400: ProblemSchema,
     401: ProblemSchema,
     429: ProblemSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { LANGUAGES } from '../domain/request-states.js'
 import { ProblemSchema, queryText, text } from './common.js'
+import { ReferralInput } from './partners.js'
 
 const TaskSchema = z.object({
   reference: z.string(),
@@ -70,6 +71,8 @@ export const OutcomeRoute = {
       .optional(),
     messageToRequester: text(120).optional(),
     note: text(1000).optional(),
+    /** With reached_needs_help: the needs to pass on to a partner, and the family's consent. */
+    referral: ReferralInput.optional(),
   }),
   response: {
     200: z.object({ status: z.string(), attempts: z.number(), nextAttemptAt: z.string().nullable() }),

@@ -18,7 +18,7 @@ const PAD = { left: 30, right: 6, top: 8, bottom: 24 }
 const plotW = W - PAD.left - PAD.right
 const plotH = H - PAD.top - PAD.bottom
 
-const escape = (s: string) =>
+const escapeXml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
 
 const value = (p: BacklogPoint, s: Series) => (s === 'inCalls' ? p.inCalls : p.waiting[s])
@@ -42,7 +42,17 @@ export function niceSteps(max: number): number[] {
  */
 export function backlogChartSvg(points: BacklogPoint[], options: { language: string; timeZone: string; text: ChartText }) {
   const { text } = options
-  const steps = niceSteps(Math.max(1, ...points.map((p) => Math.max(p.done, STACK.reduce((n, s) => n + value(p, s), 0)))))
+  const steps = niceSteps(
+    Math.max(
+      1,
+      ...points.map((p) =>
+        Math.max(
+          p.done,
+          STACK.reduce((n, s) => n + value(p, s), 0),
+        ),
+      ),
+    ),
+  )
   const top = steps.at(-1) ?? 1
   const slot = plotW / Math.max(1, points.length)
   const y = (n: number) => PAD.top + plotH - (n / top) * plotH
@@ -72,19 +82,23 @@ export function backlogChartSvg(points: BacklogPoint[], options: { language: str
       base += n
     }
     // About six ticks (every two hours of 30-minute buckets), counted back from the last.
-    if ((points.length - 1 - i) % tickEvery === 0)
+    // The last tick ends at the right edge rather than past it.
+    if ((points.length - 1 - i) % tickEvery === 0) {
+      const [tx, anchor] = i === points.length - 1 ? [x(i) + slot, 'end'] : [x(i) + slot / 2, 'middle']
       parts.push(
-        `<text class="chart-axis" x="${(x(i) + slot / 2).toFixed(1)}" y="${H - 8}" text-anchor="middle">${escape(hour.format(p.at))}</text>`,
+        `<text class="chart-axis" x="${tx.toFixed(1)}" y="${H - 8}" text-anchor="${anchor}">${escapeXml(hour.format(p.at))}</text>`,
       )
+    }
   })
   const line = points.map((p, i) => `${(x(i) + slot / 2).toFixed(1)},${y(p.done).toFixed(1)}`).join(' ')
   parts.push(`<polyline class="chart-done" points="${line}"/>`)
   for (const [i, p] of points.entries())
-    if (p.done > 0) parts.push(`<circle class="chart-done-dot" cx="${(x(i) + slot / 2).toFixed(1)}" cy="${y(p.done).toFixed(1)}" r="2.5"/>`)
+    if (p.done > 0)
+      parts.push(`<circle class="chart-done-dot" cx="${(x(i) + slot / 2).toFixed(1)}" cy="${y(p.done).toFixed(1)}" r="2.5"/>`)
   parts.push(`<line class="chart-base" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(0)}" y2="${y(0)}"/>`)
   return (
     `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">` +
-    `<title id="chart-title">${escape(text.title)}</title><desc id="chart-desc">${escape(text.description)}</desc>` +
+    `<title id="chart-title">${escapeXml(text.title)}</title><desc id="chart-desc">${escapeXml(text.description)}</desc>` +
     `${parts.join('')}</svg>`
   )
 }

@@ -29,7 +29,8 @@ export async function requesterStatus(
   now = new Date(),
 ): Promise<RequesterStatus | null> {
   const reference = parseReference(typed.reference)
-  const phone = normalisePhone(typed.phone)
+  // No phone is longer than the schema's 32 characters: a page's form is not bounded by it.
+  const phone = typed.phone.length <= 32 ? normalisePhone(typed.phone) : { ok: false as const }
   if (!reference || !phone.ok) return null
   const found = await findForRequester(deps.db, reference, phone.e164)
   if (!found) return null

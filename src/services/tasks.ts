@@ -13,9 +13,11 @@ import { AuthErrors, TaskErrors } from '../errors.js'
 import { CheckinJobSchema } from '../queues/checkins.js'
 import { bestQueue } from '../queues/checkins-hand.js'
 import { withRedis } from './redis-guard.js'
+import { carryOn, type ReferralOfOutcome } from './referrals.js'
 
 export type TaskDeps = Pick<FastifyInstance, 'db' | 'redis' | 'checkins' | 'log'> & {
-  config: Pick<Config, 'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'REDIS_TIMEOUT_MS'>
+  config: Pick<Config, 'LEASE_SECONDS' | 'MAX_CALL_ATTEMPTS' | 'RETRY_DELAYS_MINUTES' | 'REDIS_TIMEOUT_MS'> &
+    Partial<Pick<Config, 'SEARCH_HANDOFF_AUTO'>>
 }
 type Deps = TaskDeps
 export type Task = TaskDetails & { leaseExpiresAt: string }
@@ -151,7 +153,13 @@ export async function endLeaseNow(
   if (ended) await returnJob(deps, lease)
 }
 
-export type OutcomeInput = { outcome: Outcome; needs?: string[]; messageToRequester?: string; note?: string }
+export type OutcomeInput = {
+  outcome: Outcome
+  needs?: string[]
+  messageToRequester?: string
+  note?: string
+  referral?: ReferralOfOutcome
+}
 
 /**
  * Records the outcome of the volunteer's call. Final outcomes close the request and tell every
@@ -180,6 +188,14 @@ export async function submitOutcome(deps: Deps, account: Account, reference: str
       const kind = done.status as NotificationKind
       await addNotification(client, { requestId: lease.requestId, kind, message: input.messageToRequester })
     }
+    // A family's needs go on to a partner, and an unreachable relative to a search partner, in this commit.
+    await carryOn(client, {
+      requestId: lease.requestId,
+      status: done.status,
+      referral: input.referral,
+      volunteerId: account.id,
+      autoHandOff: deps.config.SEARCH_HANDOFF_AUTO ?? false,
+    })
     return done
   })
   const dueAt = result.status === 'queued' ? nextAttemptAt(new Date(), deps.config.RETRY_DELAYS_MINUTES, result.attempts) : null

@@ -1,11 +1,10 @@
+/**
+ * A volunteer's lifecycle as coordinators run it — add, approve, edit, suspend — in one place,
+ * for the JSON API and the coordinator's pages alike: the same rules, the same coded refusals
+ * (src/errors.ts), the same audit events, each change committed with its audit event.
+ */
 import type { z } from 'zod'
-import {
-  type Account,
-  audit,
-  editVolunteer as editAccount,
-  insertAccount,
-  setStatus,
-} from '../db/account-repository.js'
+import { type Account, audit, editVolunteer as editAccount, insertAccount, setStatus } from '../db/account-repository.js'
 import { endLease, type Lease, leasesOfAccount } from '../db/lease-repository.js'
 import { withTransaction } from '../db/pool.js'
 import { revokeAllSessions } from '../db/session-repository.js'
@@ -15,12 +14,7 @@ import type { CreateVolunteerRoute } from '../schemas/accounts.js'
 import { hashPassword } from './auth.js'
 import { returnJob, type TaskDeps } from './tasks.js'
 
-/**
- * A volunteer's lifecycle as coordinators run it — add, approve, edit, suspend — in one place,
- * for the JSON API and the coordinator's pages alike: the same rules, the same coded refusals
- * (src/errors.ts), the same audit events. Input has passed `CreateVolunteerRoute.body` (the API
- * through its route schema, the page by parsing its form with it).
- */
+/** A new volunteer as `CreateVolunteerRoute.body` gives it (the API through its route, the page by parsing its form). */
 export type NewVolunteer = z.output<typeof CreateVolunteerRoute.body>
 
 /** PostgreSQL's unique_violation: a phone or email that another account has. */

@@ -3,7 +3,7 @@ import t from 'tap'
 import { coordinator, PASSWORD, volunteer } from '../accounts-helper.js'
 import { uniquePhone, waitFor } from '../helper.js'
 import { stack } from '../twilio-helper.js'
-import { axeProblems, hasChromium, launch, screenshotDir } from './browser-helper.js'
+import { axeProblems, hasChromium, launch, screenshotDir, sidewaysSpill } from './browser-helper.js'
 
 if (!hasChromium) {
   t.test(
@@ -78,6 +78,12 @@ if (!hasChromium) {
     await requester.fill('#phone', requesterPhone)
     await requester.click('button[type=submit]')
     t.match(await requester.textContent('[role=status]'), 'дозвонились, всё хорошо')
+    // What the relative waits for: the volunteer's own words, and the outcome in plain words.
+    t.equal((await requester.textContent('.volunteer-message blockquote'))?.trim(), 'Мама передаёт привет')
+    t.match(await requester.textContent('#status-now'), 'Волонтёр дозвонился до вашего родного. С ним всё хорошо.')
+    t.match(await requester.textContent('.status-calls'), 'Сделан 1 звонок.')
+    t.equal(await sidewaysSpill(requester), 0, 'nothing spills sideways')
+    await requester.screenshot({ path: join(shots, 'requester-status-ru-phone.png'), fullPage: true })
 
     // The requester's SMS about the outcome left through the fake Twilio, once.
     await waitFor('the outcome SMS', async () => fake.messages.filter((m) => m.params.To === requesterPhone).length >= 3, 15_000)

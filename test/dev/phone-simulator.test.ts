@@ -7,7 +7,11 @@ import { freePort, requestBody, uniquePhone, waitFor } from '../helper.js'
 import { stack } from '../twilio-helper.js'
 
 /** Posts the simulator's form as its own page would (a same-origin browser form post). */
-function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }) {
+function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' },
+) {
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -63,7 +67,11 @@ t.test('a text from the page reaches /twilio/sms signed, and the reply is shown 
   const res = await postForm(`${fake.url}/demo/phone?lang=ru`, { box: 'new', from: typed, body: 'HELP' })
   t.equal(res.status, 303, 'post, then redirect (works without JavaScript)')
   t.equal(res.headers.get('location'), `/demo/phone?lang=ru#${threadId(from)}`)
-  t.match(fake.inbound, [{ from, body: 'HELP', answer: 200, replies: [message('en', 'sms.help')] }], 'signed: the service answered 200')
+  t.match(
+    fake.inbound,
+    [{ from, body: 'HELP', answer: 200, replies: [message('en', 'sms.help')] }],
+    'signed: the service answered 200',
+  )
 
   // A request made by SMS from the thread's own reply box.
   const relative = uniquePhone()
@@ -103,7 +111,8 @@ t.test('a bad form comes back with errors at the fields and the values kept; ano
   t.equal(long.status, 400)
   t.match(await long.text(), escapeHtml(message('en', 'page.error.tooLong')))
 
-  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.example' }]) {
+  const foreign: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'http://evil.example' }]
+  for (const headers of foreign) {
     const res = await postForm(url, { box: 'new', from: uniquePhone(), body: 'HELP' }, headers)
     t.equal(res.status, 403, JSON.stringify(headers))
     t.equal(await res.text(), message('en', 'demo.phone.refused'))
@@ -143,8 +152,14 @@ t.test('threads: calls show what they say once, recordings are counted, newest f
     threads.map((th) => th.phone),
     ['+77010000001', '+77010000002'],
   )
-  t.same(threads[0]?.entries.map((e) => e.kind), ['call', 'sms'])
+  t.same(
+    threads[0]?.entries.map((e) => e.kind),
+    ['call', 'sms'],
+  )
   t.same(threads[1]?.entries[0], { at: at(2), direction: 'received', kind: 'call', text: 'Всё хорошо & спокойно', recordings: 2 })
-  t.same(twimlTexts('<Response><Message>a &lt;b&gt; &#1179;</Message><Message>c</Message></Response>', 'Message'), ['a <b> қ', 'c'])
+  t.same(twimlTexts('<Response><Message>a &lt;b&gt; &#1179;</Message><Message>c</Message></Response>', 'Message'), [
+    'a <b> қ',
+    'c',
+  ])
   t.same(twimlTexts('<Response/>', 'Message'), [])
 })

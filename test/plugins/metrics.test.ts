@@ -193,7 +193,7 @@ t.test('a scrape answers while Redis is frozen, without the queue series', async
   ping.on('error', () => {})
   await waitFor('redis-server up', () => ping.ping().catch(() => undefined))
   ping.disconnect()
-  const { app } = await build(t, { METRICS_TOKEN, REDIS_URL: url })
+  const { app } = await build(t, { METRICS_TOKEN, REDIS_URL: url, REDIS_TIMEOUT_MS: 300 })
   const scrape = async () => {
     const res = await app.inject({ url: '/metrics', headers: scrapeHeaders })
     t.equal(res.statusCode, 200)

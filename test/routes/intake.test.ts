@@ -18,7 +18,7 @@ t.test('a valid request is committed with its event and outbox row', async (t) =
   t.equal(res.statusCode, 201)
   const json = res.json()
   t.match(json, { reference: /^[2-9A-HJKMNP-Z]{8}$/, status: 'received' })
-  t.equal(json.statusUrl, `http://localhost:3000/api/v1/requests/${json.reference}`)
+  t.equal(json.statusUrl, `http://localhost:3000/status?ref=${json.reference}`)
   const { rows } = await app.db.query('SELECT * FROM requests WHERE reference = $1', [json.reference])
   t.match(rows[0], {
     relative_phone: '+77025551122',

@@ -142,7 +142,7 @@ t.test('login: a wrong password keeps the login and says so at the field; a good
   t.notOk(cookie?.secure, 'not Secure over plain http')
   const home = await b.get('/volunteer')
   t.equal(home.statusCode, 200)
-  t.match(home.body, 'Hello, Volunteer Vera')
+  t.match(home.body, 'Hello, <span translate="no">Volunteer Vera</span>', 'the name, marked as no translation')
   t.equal((await b.get('/volunteer/login')).headers.location, '/volunteer', 'logged in: the login page leads on')
 
   const out = await b.post('/volunteer/logout')
@@ -274,7 +274,11 @@ t.test('claim: nothing waiting is said; a request held shows the family’s deta
     t.match(page.body, text)
   t.notMatch(page.body, 'Серикова', "only the requester's first name")
   t.match(page.body, /<dt>People waiting for news<\/dt><dd>1<\/dd>/)
-  t.match(page.body, /<time id="lease-expires" datetime="[^"]+">\d\d?:\d\d/)
+  // The service's zone, named; the script is told the same zone and label for later heartbeats.
+  t.match(
+    page.body,
+    /<time id="lease-expires" datetime="[^"]+" data-time-zone="Asia\/Almaty" data-zone="UTC\+5">\d\d:\d\d \(UTC\+5\)</,
+  )
   t.match(page.body, `data-heartbeat="/api/v1/tasks/${reference}/heartbeat"`)
   t.match(page.body, /<textarea id="messageToRequester" name="messageToRequester" maxlength="120"/)
   t.match(page.body, /<span id="message-left">120<\/span>\/120/)
@@ -282,7 +286,7 @@ t.test('claim: nothing waiting is said; a request held shows the family’s deta
     t.match(page.body, `name="outcome" value="${outcome}"`)
 
   const home = await vera.b.get('/volunteer')
-  t.match(home.body, `You are working on request ${reference.slice(0, 4)}-${reference.slice(4)}.`)
+  t.match(home.body, `You are working on request <span translate="no">${reference.slice(0, 4)}-${reference.slice(4)}</span>.`)
   t.notMatch(home.body, 'Сауле', 'the console shows no family detail')
   t.equal((await vera.b.post('/volunteer/claim')).headers.location, `/volunteer/task/${reference}`, 'the held one again')
   const audit = await app.db.query(
@@ -416,7 +420,11 @@ t.test('no answer puts it back for later; release returns it to the queue at onc
   )
   const again = await claimTask(vera.b)
   t.equal(again.reference, second, 'back in the queue, and claimed again')
-  t.match(again.page.body, /<dt>Earlier calls<\/dt><dd><ol><li>[^<]+: given back without an outcome<\/li><\/ol>/)
+  // Each earlier call's time in the service's zone, named.
+  t.match(
+    again.page.body,
+    /<dt>Earlier calls<\/dt><dd><ol><li>\w{3} \d{1,2}, \d\d:\d\d \(UTC\+5\): given back without an outcome<\/li><\/ol>/,
+  )
 })
 
 t.test('lease: the Extend form and the script’s heartbeat (cookie only) both extend it', async (t) => {

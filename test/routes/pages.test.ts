@@ -99,7 +99,7 @@ t.test('a good form gives the reference; the same again is said kindly', async (
   const fields = good()
   const res = await submit(fields, { 'accept-language': 'en' })
   t.equal(res.statusCode, 201)
-  const reference = /<p class="reference">([2-9A-Z]{4}-[2-9A-Z]{4})<\/p>/.exec(res.body)?.[1]
+  const reference = /<p class="reference" translate="no">([2-9A-Z]{4}-[2-9A-Z]{4})<\/p>/.exec(res.body)?.[1]
   t.ok(reference, 'the reference, large')
   t.match(res.body, `/status?ref=${reference?.replace('-', '')}`)
   const { rows } = await app.db.query('SELECT source, requester_language, flag_elderly FROM requests WHERE reference = $1', [
@@ -133,7 +133,7 @@ t.test('abuse: no CSRF token, a filled honeypot', async (t) => {
 t.test('the status page: state in words; a wrong phone looks like an unknown reference', async (t) => {
   const fields = good()
   const created = await submit(fields)
-  const reference = /<p class="reference">([^<]+)<\/p>/.exec(created.body)?.[1] as string
+  const reference = /<p class="reference" translate="no">([^<]+)<\/p>/.exec(created.body)?.[1] as string
   const found = await submit(
     { ref: reference.toLowerCase(), phone: fields.requesterPhone },
     { 'accept-language': 'kk' },

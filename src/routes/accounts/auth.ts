@@ -24,7 +24,7 @@ const auth: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) 
 
   app.post(
     '/api/v1/auth/logout',
-    { schema: { tags: ['accounts'] }, preHandler: app.requireRole('volunteer', 'coordinator') },
+    { schema: { tags: ['accounts'] }, preHandler: app.requireRole('volunteer', 'coordinator', 'partner') },
     async (request, reply) => {
       await revokeSession(app.db, hashToken(sessionToken(request) as string))
       reply.clearCookie(SESSION_COOKIE, { path: '/' })
@@ -34,7 +34,7 @@ const auth: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) 
 
   app.get(
     '/api/v1/me',
-    { schema: { tags: ['accounts'], response: { 200: AccountSchema } }, preHandler: app.requireRole('volunteer', 'coordinator') },
+    { schema: { tags: ['accounts'], response: { 200: AccountSchema } }, preHandler: app.requireRole('volunteer', 'coordinator', 'partner') },
     async (request) => request.account as Account,
   )
 }

@@ -25,7 +25,9 @@ const intake: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }
         { reference: saved.reference, created, linked },
         created ? 'request accepted' : linked ? 'requester linked' : 'request already open',
       )
-      const statusUrl = `${config.PUBLIC_BASE_URL}/api/v1/requests/${saved.reference}`
+      // The status page, which works when opened: it asks for the phone in a form post, so the
+      // number never sits in a URL. Scripts read GET /api/v1/requests/:reference?phone=… instead.
+      const statusUrl = `${config.PUBLIC_BASE_URL}/status?ref=${saved.reference}`
       return reply.code(created ? 201 : 200).send({ reference: saved.reference, status: saved.status, statusUrl, linked })
     },
   )

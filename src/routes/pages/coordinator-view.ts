@@ -165,7 +165,7 @@ export function chartView(points: BacklogPoint[], options: View & { hours: numbe
       raised: t('page.coord.chart.raised'),
       normal: t('page.coord.chart.normal'),
       inCalls: t('page.coord.chart.inCalls'),
-      done: t('page.coord.chart.done', { minutes: options.bucketMinutes }),
+      done: t('page.coord.chart.done'),
     },
   }
   return {

@@ -8,11 +8,11 @@ import { cityKey } from '../../domain/city.js'
 import type { MessageKey } from '../../domain/messages/index.js'
 import { formatReference, parseReference } from '../../domain/reference.js'
 import { LANGUAGES, REQUEST_STATES } from '../../domain/request-states.js'
+import { Errors } from '../../errors.js'
 import { sessionToken } from '../../plugins/auth.js'
 import { lenientListFilters } from '../../schemas/coordination.js'
 import { hashToken } from '../../services/auth.js'
 import { cancelByCoordinator, changePriority, endLeaseByCoordinator, merge, requeue } from '../../services/coordination.js'
-import volunteerPages from './coordinator-volunteers.js'
 import {
   chartView,
   dashboardView,
@@ -24,6 +24,7 @@ import {
   timeOf,
   type View,
 } from './coordinator-view.js'
+import volunteerPages from './coordinator-volunteers.js'
 
 type Form = Record<string, string | string[] | undefined>
 
@@ -39,7 +40,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   APP_ERR_ACCOUNT_NOT_FOUND: 'page.coord.err.volunteerNotFound',
   APP_ERR_VALIDATION: 'page.coord.err.languages',
 }
-export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? ''
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? ''
 /** The chart: the last 12 hours in 30-minute buckets (24 bars fit a 320-px phone). */
 const CHART = { hours: 12, bucketMinutes: 30 }
 
@@ -106,7 +107,7 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
     if (!(await session(request, reply))) return reply
     if (request.params.part === 'summary') return reply.page('coordinator-summary', await summary(request))
     if (request.params.part === 'chart') return reply.page('coordinator-chart', { chart: await chart(request) })
-    return reply.page('message', { heading: texts(request.lang)('page.title'), text: '', back: '/coordinator' }, 404)
+    throw new Errors.ROUTE_NOT_FOUND(request.method, request.url)
   })
 
   app.get('/coordinator/requests', async (request: FastifyRequest<{ Querystring: Form }>, reply) => {
@@ -176,12 +177,16 @@ const coordinator: FastifyPluginAsync<{ config: Config }> = async (app, { config
           place: placeName(found.relative.cityKey, request.lang),
           received: timeOf(found.createdAt, view(request)),
           closed: found.closedAt && timeOf(found.closedAt, view(request)),
-          flags: (['elderly', 'medical', 'children', 'disability'] as const).filter((f) => found.flags[f]).map((f) => t(`page.flag.${f}`)),
-          requesters: found.requesters.map((q: { name: string | null; phone: string | null; language: string; notifyVia: string }) => ({
-            ...q,
-            language: languageName(t, q.language),
-            via: q.notifyVia === 'voice' ? t('page.notifyVia.voice') : t('page.notifyVia.sms'),
-          })),
+          flags: (['elderly', 'medical', 'children', 'disability'] as const)
+            .filter((f) => found.flags[f])
+            .map((f) => t(`page.flag.${f}`)),
+          requesters: found.requesters.map(
+            (q: { name: string | null; phone: string | null; language: string; notifyVia: string }) => ({
+              ...q,
+              language: languageName(t, q.language),
+              via: q.notifyVia === 'voice' ? t('page.notifyVia.voice') : t('page.notifyVia.sms'),
+            }),
+          ),
           history: historyEntries(found.events, view(request)),
         },
         done: Boolean(request.query.done),

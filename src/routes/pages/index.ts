@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from '../../paths.js'
 import coordinator from './coordinator.js'
 import requester from './requester.js'
 import volunteer from './volunteer.js'
+import partnerPage from '../partners/partner-page.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -103,5 +104,6 @@ const pages: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =>
   await app.register(requester, { config })
   await app.register(coordinator, { config })
   await app.register(volunteer, { config })
+  await app.register(partnerPage, { config })
 }
 export default pages

@@ -142,7 +142,8 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
   app.get('/', async (_request, reply) => renderForm(reply, { days }))
 
   app.post('/', { preHandler: app.csrfProtection, config: limit }, async (request: FastifyRequest<{ Body: Form }>, reply) => {
-    const form = singleValues(request.body)
+    // Line ends as the browser counted them for maxlength: a form sends each one as CRLF.
+    const form = Object.fromEntries(Object.entries(singleValues(request.body)).map(([k, v]) => [k, v.replace(/\r\n/g, '\n')]))
     // A filled honeypot is a bot: it is thanked and nothing is stored.
     if (form.website) return reply.page('request-created', { kind: 'created', reference: '—', referenceRaw: '' })
     const parsed = CreateRequestSchema.safeParse(toBody(form), { reportInput: true })
@@ -198,11 +199,7 @@ const requester: FastifyPluginAsync<{ config: Config }> = async (app, { config }
       if (errors.ref || errors.phone) return reply.page('status', { ref, errors, csrf: reply.generateCsrf() }, 400)
       const found = await requesterStatus({ db: app.db, config }, { reference: form.ref ?? '', phone: form.phone ?? '' })
       const result = found && statusView(found, { language: request.lang, timeZone: config.TIME_ZONE })
-      return reply.page(
-        'status',
-        { ref, errors: {}, csrf: reply.generateCsrf(), result, notFound: !found },
-        found ? 200 : 404,
-      )
+      return reply.page('status', { ref, errors: {}, csrf: reply.generateCsrf(), result, notFound: !found }, found ? 200 : 404)
     },
   )
 }

@@ -13,11 +13,15 @@ import { SESSION_COOKIE, sessionToken } from '../../plugins/auth.js'
 import { NEEDS, OutcomeRoute } from '../../schemas/tasks.js'
 import { hashToken, login } from '../../services/auth.js'
 import { startBridgedCall } from '../../services/bridge.js'
+import { referralOfForm, referralView } from '../../services/referrals-form.js'
 import { claim, getTask, heartbeat, release, submitOutcome, type Task } from '../../services/tasks.js'
 
 type Form = Record<string, string | string[] | undefined>
 type Notice = { key: MessageKey; ok?: boolean }
 type Params = { reference: string }
+
+/** Where each role's pages begin: one login page for all. */
+const homeOf = (role: string) => (role === 'coordinator' ? '/coordinator' : role === 'partner' ? '/partner' : '/volunteer')
 
 const OUTCOMES = ['reached_safe', 'reached_needs_help', 'no_answer', 'busy', 'wrong_number'] as const
 const FLAGS = ['elderly', 'medical', 'children', 'disability'] as const
@@ -36,6 +40,16 @@ const field = (form: Form, name: string) => {
   return typeof value === 'string' ? value.replace(/\r\n/g, '\n') : ''
 }
 
+const SLOT = '\u2063'
+/**
+ * A text with one value (a name, a reference) cut out of it, so that the template can mark that
+ * value `translate="no"`: it is a person's or a machine's, not the page's language.
+ */
+function around(lang: Language, key: MessageKey, name: string, value: string) {
+  const [before = '', after = ''] = message(lang, key, { [name]: SLOT }).split(SLOT)
+  return { before, value, after }
+}
+
 /** The task card's content, in the page's language and the service's zone; the template only places it. */
 function taskCard(task: Task, lang: Language, timeZone: string) {
   const t = (key: MessageKey) => message(lang, key)
@@ -50,8 +64,10 @@ function taskCard(task: Task, lang: Language, timeZone: string) {
   )
   return {
     reference: formatReference(task.reference),
+    heading: around(lang, 'page.volunteer.task.title', 'reference', formatReference(task.reference)),
     raw: task.reference,
     name: task.relative.name ?? t('page.volunteer.task.nameUnknown'),
+    nameGiven: task.relative.name !== null,
     relation: task.relative.relation,
     otherNames: task.relative.otherNames.join(', '),
     phones,
@@ -132,9 +148,12 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
       'volunteer-console',
       {
         title: t(reply.request, 'page.volunteer.title'),
-        name: account.name,
+        hello: around(reply.request.lang, 'page.volunteer.hello', 'name', account.name),
         available: account.available,
-        held: held && { reference: formatReference(held.reference), href: `/volunteer/task/${held.reference}` },
+        held: held && {
+          text: around(reply.request.lang, 'page.volunteer.holding', 'reference', formatReference(held.reference)),
+          href: `/volunteer/task/${held.reference}`,
+        },
         notice: options.notice && { text: t(reply.request, options.notice.key), ok: options.notice.ok },
         csrf: reply.generateCsrf(),
       },
@@ -161,6 +180,7 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
         needs: NEEDS.map((n) => ({ value: n, label: t(request, `page.volunteer.need.${n}`), checked: chosen.includes(n) })),
         message: field(form, 'messageToRequester'),
         note: field(form, 'note'),
+        referral: referralView(request.lang, form),
         errors,
         csrf: reply.generateCsrf(),
       },
@@ -200,7 +220,7 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
 
   app.get('/volunteer/login', async (request: FastifyRequest<{ Querystring: { out?: string } }>, reply) => {
     const current = await sessionAccount(request)
-    if (current) return reply.redirect(current.role === 'coordinator' ? '/coordinator' : '/volunteer', 303)
+    if (current) return reply.redirect(homeOf(current.role), 303)
     return renderLogin(reply, { notice: request.query.out ? { key: 'page.volunteer.loggedOut', ok: true } : undefined })
   })
 
@@ -237,7 +257,7 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
       expires: session.expiresAt,
     })
     // One login page for both roles: coordinators go on to their dashboard.
-    return reply.redirect(session.account.role === 'coordinator' ? '/coordinator' : '/volunteer', 303)
+    return reply.redirect(homeOf(session.account.role), 303)
   })
 
   app.post('/volunteer/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
@@ -298,6 +318,7 @@ const volunteer: FastifyPluginAsync<{ config: Config }> = async (app, { config }
       needs: outcome === 'reached_needs_help' ? [form.needs ?? []].flat() : undefined,
       messageToRequester: field(form, 'messageToRequester').trim() || undefined,
       note: field(form, 'note').trim() || undefined,
+      referral: referralOfForm(form, outcome),
     })
     if (!parsed.success) {
       const errors: Record<string, MessageKey> = {}

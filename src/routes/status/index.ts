@@ -30,7 +30,10 @@ const status: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }
         await audit(app.db, { accountId: (request.account as Account).id, action: 'request.read', requestId: found.id })
         return found
       }
-      const found = await requesterStatus({ db: app.db, config }, { reference: request.params.reference, phone: request.query.phone })
+      const found = await requesterStatus(
+        { db: app.db, config },
+        { reference: request.params.reference, phone: request.query.phone },
+      )
       if (!found) throw new Errors.NOT_FOUND()
       return {
         reference: found.reference,
