@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { confirmedSnapshot, snapshot } from './consistency.js'
 import type { FaultWindow, Recovery } from './fault-report.js'
-import { BULL_PREFIX, type Stack } from './stack.js'
+import { BULL_PREFIX, deathNote, type Stack } from './stack.js'
 import { CHANNELS, type Channel, type IntakeTraffic } from './traffic.js'
 
 export type Fault = {
@@ -64,8 +64,7 @@ export class FaultSteps {
     const { stack } = this
     for (const child of [stack.api(), stack.worker(0), stack.worker(1)]) {
       if (!child?.exited()) continue
-      const last = child.tail().split('\n').slice(-3).join(' | ')
-      w.incidents.push(`${child.name} died by itself (${JSON.stringify(child.exited())}): ${last}`)
+      w.incidents.push(`died by itself: ${deathNote(child)}`)
       await (child === stack.api() ? stack.startApi() : stack.startWorker(child === stack.worker(0) ? 0 : 1)).catch(
         (err: Error) => w.incidents.push(`restart failed: ${err.message}`),
       )

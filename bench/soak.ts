@@ -32,7 +32,7 @@ import { Recorder } from './recorder.js'
 import { round } from './report.js'
 import { memoryTable, minuteTable, routeTable, unexpectedAnswers } from './soak-report.js'
 import { liveStream } from './sse.js'
-import { BULL_PREFIX, RUN_SETTINGS, startStack, warnings } from './stack.js'
+import { BULL_PREFIX, deathNote, RUN_SETTINGS, startStack, warnings } from './stack.js'
 import { IntakeTraffic } from './traffic.js'
 import { ApiClient } from './volunteers.js'
 
@@ -105,8 +105,7 @@ async function main(): Promise<number> {
     while (!over()) {
       await sleep(Math.min(settings.sampleEveryS * 1000, Math.max(0, deadline - Date.now())))
       for (const c of [stack.api(), stack.worker(0), stack.worker(1)])
-        if (c?.exited() && !died.some((d) => d.startsWith(`${c.name}:`)))
-          died.push(`${c.name}: ${JSON.stringify(c.exited())} ${c.tail().slice(-300)}`)
+        if (c?.exited() && !died.some((d) => d.startsWith(`${c.name} `))) died.push(deathNote(c))
       memory.push(sampleMemory(await stack.pids(), Math.round((Date.now() - loadStart) / 1000)))
       console.error(
         `${Math.round((deadline - Date.now()) / 1000)} s left; ${traffic.intakes.length} intakes, ${crew.counts.outcomes} outcomes`,

@@ -88,6 +88,25 @@ function countLogLines(child: Child, counts: Record<string, number>) {
   child.proc.stderr?.on('data', read)
 }
 
+/** Why a child stopped, in one short line: its last error log line (message, error type, code), else its exit. */
+export function deathNote(child: Child): string {
+  const errors = child
+    .tail()
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"level":50'))
+  const last = errors.at(-1)
+  let why = 'no error logged'
+  if (last) {
+    try {
+      const e = JSON.parse(last) as { msg?: string; err?: { type?: string; code?: string; message?: string } }
+      why = [e.msg, e.err?.type, e.err?.code, e.err?.message?.slice(0, 120)].filter(Boolean).join(' · ')
+    } catch {
+      why = last.slice(0, 200)
+    }
+  }
+  return `${child.name} exited ${JSON.stringify(child.exited())}: ${why}`
+}
+
 /** Kills a child with SIGKILL and waits for it to be gone. */
 async function killChild(child: Child) {
   if (child.exited()) return

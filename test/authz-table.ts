@@ -300,6 +300,7 @@ export const TABLE: Record<string, Row | Row[]> = {
   'POST /api/v1/requests/:id/end-lease': missing('end-lease'),
   'GET /api/v1/export/requests.csv': { access: 'coordinator', ok: [200] },
   'GET /api/v1/export/pfif': { access: 'coordinator', ok: [200] },
+  'GET /api/v1/export/referrals.csv': { access: 'coordinator', ok: [200] },
   'GET /coordinator': { access: 'coordinator-page', ok: [200] },
   'GET /coordinator/requests': { access: 'coordinator-page', ok: [200] },
   'GET /coordinator/requests/:ref': {

@@ -8,12 +8,15 @@ import { loggerOptions } from '../src/logger.js'
 import { closeCheckinsQueues, createCheckinsQueues } from '../src/queues/checkins.js'
 import { bullConnection } from '../src/queues/connection.js'
 import { createNotifyQueue } from '../src/queues/notify.js'
+import { createPartnerWebhooksQueue } from '../src/queues/partner-webhooks.js'
 import { escalateReferrals } from '../src/services/referrals.js'
 import { createTwilioClient } from '../src/twilio/client.js'
 import { startLeaseKeeping } from './leases.js'
 import { startMaintenance } from './maintenance.js'
 import { startNotifyWorker } from './notify.js'
 import { createOutboxRelay } from './outbox-relay.js'
+import { createDeliveryRelay, restoreDeliveries } from './partner-deliveries.js'
+import { startPartnerWebhookWorker } from './partner-webhooks.js'
 import { createReconciler } from './reconciler.js'
 
 /**
@@ -30,7 +33,8 @@ async function main() {
   const producer = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
   const checkins = createCheckinsQueues(producer)
   const notify = createNotifyQueue(producer)
-  for (const queue of [...Object.values(checkins), notify])
+  const partnerWebhooks = createPartnerWebhooksQueue(producer)
+  for (const queue of [...Object.values(checkins), notify, partnerWebhooks])
     queue.on('error', (err) => log.warn({ err, queue: queue.name }, 'queue connection error'))
   const relay = createOutboxRelay({ config, db, checkins, notify, log })
   const twilio = createTwilioClient(config)
@@ -43,6 +47,16 @@ async function main() {
     prefix: config.BULLMQ_PREFIX,
   })
   await relay.start()
+  // Webhook pushes to partners: their rows are their own outbox, moved by a relay of their own.
+  const deliveryRelay = createDeliveryRelay({ config, db, queue: partnerWebhooks, log })
+  deliveryRelay.start()
+  const webhookWorker = startPartnerWebhookWorker({
+    config,
+    db,
+    log,
+    connection: bullConnection(config, 'worker'),
+    prefix: config.BULLMQ_PREFIX,
+  })
   // Started after the relay: intake keeps flowing even if Redis is away at start.
   const maintenance = await startMaintenance({
     config,
@@ -72,6 +86,7 @@ async function main() {
     redis,
     log,
     restoreSchedules: maintenance.restoreSchedules,
+    restoreDeliveries: () => restoreDeliveries({ config, db, queue: partnerWebhooks, redis }),
   })
   reconciler.start()
   // Cases offered to a partner and left untouched move on (SKIP LOCKED: any number of workers may run it).
@@ -88,11 +103,13 @@ async function main() {
     clearInterval(referrals)
     await reconciler.stop()
     await relay.stop()
+    await deliveryRelay.stop()
     await notifyWorker.close()
+    await webhookWorker.close()
     await maintenance.close()
     await leases.close()
     redis.disconnect()
-    await Promise.all([closeCheckinsQueues(checkins), notify.close()])
+    await Promise.all([closeCheckinsQueues(checkins), notify.close(), partnerWebhooks.close()])
     await db.end()
   })
 }

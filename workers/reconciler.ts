@@ -40,6 +40,8 @@ export type ReconcilerDeps = {
   log: Logger
   /** Puts back the maintenance schedules an emptied Redis forgot; returns how many. */
   restoreSchedules?: () => Promise<number>
+  /** Gives pending partner webhook pushes their forgotten jobs back; returns how many. */
+  restoreDeliveries?: () => Promise<number>
 }
 
 /**
@@ -125,6 +127,8 @@ async function reconcile(deps: ReconcilerDeps): Promise<ReconcileCounts> {
   await restoreCheckins(deps, counts, queues)
   await removeClosedJobs(deps, counts, queues)
   await restoreNotifications(deps, counts)
+  // Pushes to partners are notifications too (counted with them; the totals keep their columns).
+  if (deps.restoreDeliveries) counts.notifications += await deps.restoreDeliveries()
   if (deps.restoreSchedules) counts.schedules = await withRedis(SCHEDULES_TIMEOUT_MS, deps.restoreSchedules)
   await recordReconcileRun(deps.db, counts)
   if (Object.values(counts).some((n) => n > 0)) deps.log.info(counts, 'reconciler restored the queues from PostgreSQL')

@@ -1,5 +1,6 @@
 import { REQUEST_STATES, type RequestState } from '../domain/request-states.js'
 import type { Db } from './pool.js'
+import { type ReferralSummary, referralSummary } from './referral-summary-repository.js'
 
 export type BacklogSummary = {
   counts: Record<RequestState, number>
@@ -18,6 +19,8 @@ export type BacklogSummary = {
   lastDay: { received: number; outcomes: number }
   volunteers: { available: number; active: number }
   notifications: { failed: number; undelivered: number }
+  /** Cases passed on to partners (issue 14). */
+  referrals: ReferralSummary
 }
 
 const toMap = (rows: { key: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.n]))
@@ -31,7 +34,7 @@ export async function backlogSummary(
   db: Db,
   options: { escalateAfterMinutes: number; leaseWarnSeconds: number },
 ): Promise<BacklogSummary> {
-  const [counts, waiting, groups, leases, recent, volunteers, notifications] = await Promise.all([
+  const [counts, waiting, groups, leases, recent, volunteers, notifications, referrals] = await Promise.all([
     db.query<{ status: RequestState; n: number }>(
       `SELECT status, sum(n)::int AS n FROM (
          SELECT status, n FROM request_counts UNION ALL SELECT status, delta FROM request_count_deltas
@@ -72,6 +75,7 @@ export async function backlogSummary(
       `SELECT count(*) FILTER (WHERE status = 'failed')::int AS failed, count(*) FILTER (WHERE status = 'undelivered')::int AS undelivered
        FROM notifications WHERE status IN ('failed', 'undelivered')`,
     ),
+    referralSummary(db),
   ])
   const byState = Object.fromEntries(REQUEST_STATES.map((s) => [s, 0])) as Record<RequestState, number>
   for (const row of counts.rows) byState[row.status] = row.n
@@ -95,6 +99,7 @@ export async function backlogSummary(
     lastDay: { received: r.received_day, outcomes: r.outcomes_day },
     volunteers: { available: volunteers.rows[0].available, active: volunteers.rows[0].active },
     notifications: { failed: notifications.rows[0].failed, undelivered: notifications.rows[0].undelivered },
+    referrals,
   }
 }
 

@@ -67,3 +67,17 @@ export async function recordAttempt(
     [a.id, a.status ?? null, a.error ?? null, a.ok, a.dead ?? false],
   )
 }
+
+/**
+ * Pending deliveries already handed to the queue, in id order (the reconciler's page): their job
+ * should exist. `ids` narrows the page to those (the reconciler reads them again before acting).
+ */
+export async function enqueuedPending(db: Queryable, page: { after: string; limit: number; ids?: string[] }): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id::text FROM partner_deliveries
+     WHERE state = 'pending' AND enqueued_at IS NOT NULL AND id > $1::bigint AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
+     ORDER BY id LIMIT $2`,
+    [page.after, page.limit, page.ids ?? null],
+  )
+  return rows.map((r) => r.id)
+}

@@ -55,3 +55,19 @@ export const PfifExportRoute = {
   querystring: PfifExportQuery,
   response: { 200: z.string().describe('application/xml, PFIF 1.4 (http://zesty.ca/pfif/1.4)'), ...errors },
 }
+
+const REFERRAL_STATES = ['offered', 'accepted', 'done', 'unassigned'] as const
+
+/** `GET /api/v1/export/referrals.csv` query: the same `personal` switch and `since` as the requests' export. */
+export const ReferralExportQuery = z.strictObject({
+  personal: CsvExportQuery.shape.personal,
+  state: z.enum(REFERRAL_STATES, { error: `must be one of ${REFERRAL_STATES.join(', ')}` }).optional(),
+  since: filters.since,
+})
+
+export const ReferralExportRoute = {
+  tags: ['exports'],
+  summary: 'Referrals to partners as CSV, streamed (coordinators; audited). The note only with personal=true',
+  querystring: ReferralExportQuery,
+  response: { 200: z.string().describe('text/csv, UTF-8 with a BOM, one row per referral'), ...errors },
+}

@@ -98,7 +98,7 @@ t.test('the chart: server-drawn SVG with a title, a description and the same num
   t.match(res.body, /<svg class="chart" viewBox="[^"]+" role="img" aria-labelledby="chart-title chart-desc"/)
   t.match(res.body, '<title id="chart-title">Очередь за последние 12 часов</title>')
   t.match(res.body, /<desc id="chart-desc">Сейчас ждут: \d+/)
-  t.match(res.body, /<rect class="chart-raised"/, "bars for the waiting requests (elderly: priority 4)")
+  t.match(res.body, /<rect class="chart-raised"/, 'bars for the waiting requests (elderly: priority 4)')
   t.equal([...res.body.matchAll(/<tr><th scope="row">/g)].length, 24, 'one row per half hour of 12 hours')
   t.match(res.body, /\(UTC\+5\)/, 'times in the one zone, named')
   t.notMatch(res.body, /style=|<script/)

@@ -496,6 +496,16 @@ export const en = {
   'page.partner.family': 'Family',
   'page.partner.noConsent': 'The family did not agree to share their name and phone: ask the coordinators.',
   'page.partner.forbidden': 'This page is for partner organisations.',
+  'page.coord.referrals': 'Cases passed to partners',
+  'page.coord.ref.state.offered': 'Offered, not yet taken',
+  'page.coord.ref.state.accepted': 'Accepted by the partner',
+  'page.coord.ref.state.done': 'Done',
+  'page.coord.ref.state.unassigned': 'Back with coordinators',
+  'page.coord.ref.partner': 'Partner',
+  'page.coord.ref.open': 'Open cases by partner',
+  'page.coord.ref.oldest': 'Oldest untouched case',
+  'page.coord.ref.dead': 'Webhook pushes failed for good',
+  'page.coord.ref.none': 'No partner has an open case.',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -2,9 +2,10 @@ import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Config } from '../../config.js'
 import { type Account, audit } from '../../db/account-repository.js'
-import { CsvExportRoute, PfifExportRoute } from '../../schemas/exports.js'
+import { CsvExportRoute, PfifExportRoute, ReferralExportRoute } from '../../schemas/exports.js'
 import { csvExport } from '../../services/csv-export.js'
 import { pfifDomain, pfifExport } from '../../services/pfif.js'
+import { referralsCsv } from '../../services/referrals-csv.js'
 
 /** Sends a file download that no cache along the way may keep (it can hold personal data). */
 function download(reply: FastifyReply, options: { type: string; filename: string }) {
@@ -35,6 +36,17 @@ const exportsRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { c
     const filename = `bailanys-requests${personal ? '-personal' : ''}-${today()}.csv`
     return download(reply, { type: 'text/csv; charset=utf-8', filename }).send(
       csvExport(app.db, { filter: { status, since }, personal }),
+    )
+  })
+
+  app.get('/api/v1/export/referrals.csv', { schema: ReferralExportRoute, ...options }, async (request, reply) => {
+    const { personal, state, since } = request.query
+    const filters = { state: state ?? null, since: since?.toISOString() ?? null }
+    await audit(app.db, { accountId: me(request).id, action: 'export.referrals_csv', data: { personal, ...filters } })
+    request.log.info({ personal, ...filters }, 'referrals csv export')
+    const filename = `bailanys-referrals${personal ? '-personal' : ''}-${today()}.csv`
+    return download(reply, { type: 'text/csv; charset=utf-8', filename }).send(
+      referralsCsv(app.db, { filter: { state, since }, personal }),
     )
   })
 

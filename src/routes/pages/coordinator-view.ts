@@ -4,6 +4,7 @@ import { type MessageKey, message } from '../../domain/messages/index.js'
 import { LANGUAGES, type Language, REQUEST_STATES, type RequestState } from '../../domain/request-states.js'
 import { formatTime } from '../../domain/time.js'
 import { backlogChartSvg, type ChartText, chartZone, STACK } from '../../services/backlog-chart.js'
+import { referralsView } from './coordinator-referrals-view.js'
 
 /**
  * What the coordinator's pages show, in the coordinator's language: words for states, events,
@@ -141,7 +142,7 @@ export function dashboardView(summary: BacklogSummary, view: View) {
       return { name: place.name, theirs: !place.known }
     }),
   ]
-  return { cards, states, groups }
+  return { cards, states, groups, referrals: referralsView(summary.referrals, t) }
 }
 
 /**

@@ -12,10 +12,10 @@ import { type MessageKey, message } from '../../domain/messages/index.js'
 import { negotiateLanguage } from '../../domain/negotiate.js'
 import type { Language } from '../../domain/request-states.js'
 import { PROJECT_ROOT } from '../../paths.js'
+import partnerPage from '../partners/partner-page.js'
 import coordinator from './coordinator.js'
 import requester from './requester.js'
 import volunteer from './volunteer.js'
-import partnerPage from '../partners/partner-page.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
