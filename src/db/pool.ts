@@ -11,8 +11,13 @@ export function createPool(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEM
     options: `-c search_path=${config.DATABASE_SCHEMA}`,
     connectionTimeoutMillis: 5000,
   })
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A client losing its server (a PostgreSQL restart or failover) must not crash the process: an
+  // idle one is reported on the pool, one checked out (between two queries of a transaction, or
+  // holding the reconciler's lock) on itself. Its next query fails and the pool replaces it.
   pool.on('error', () => {})
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   return pool
 }
 
