@@ -34,7 +34,10 @@ const auth: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) 
 
   app.get(
     '/api/v1/me',
-    { schema: { tags: ['accounts'], response: { 200: AccountSchema } }, preHandler: app.requireRole('volunteer', 'coordinator', 'partner') },
+    {
+      schema: { tags: ['accounts'], response: { 200: AccountSchema } },
+      preHandler: app.requireRole('volunteer', 'coordinator', 'partner'),
+    },
     async (request) => request.account as Account,
   )
 }
