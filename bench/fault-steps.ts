@@ -116,10 +116,11 @@ export class FaultSteps {
       if (at.intake && at.queues && at.notifications) break
       await sleep(1000)
     }
-    const [intakeBackS, queuesS, notificationsS] = [at.intake, at.queues, at.notifications].map((t) =>
-      t === undefined ? null : (t - from) / 1000,
-    ) as (number | null)[]
-    const parts = [intakeBackS ?? null, queuesS ?? null, notificationsS ?? null]
+    // Intake's time is exact (the last channel's first acknowledgement); the others are to the look.
+    const channels = CHANNELS.map((c) => byChannel[c])
+    const intakeBackS = channels.every((t) => t !== undefined) ? Math.max(...(channels as number[])) : null
+    const [queuesS, notificationsS] = [at.queues, at.notifications].map((t) => (t === undefined ? null : (t - from) / 1000))
+    const parts = [intakeBackS, queuesS ?? null, notificationsS ?? null]
     const recoverS = parts.some((p) => p === null) ? null : Math.max(...(parts as number[]))
     return { intakeBackS: parts[0] ?? null, queuesS: parts[1] ?? null, notificationsS: parts[2] ?? null, recoverS, byChannel }
   }

@@ -11,6 +11,24 @@ const CLIENT_ERRORS: Record<string, { status: number; title: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, title: 'The body is not valid JSON' },
 }
 
+/**
+ * PostgreSQL unreachable or going away (connection refused or reset, the server shutting down or
+ * starting, too many connections): by the driver's or the server's code, never the wording.
+ */
+const DATABASE_AWAY = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+])
+
 function problem(status: number, code: string, title: string, extra: Record<string, unknown> = {}) {
   return { type: `urn:bailanys:problem:${code.toLowerCase()}`, title, status, code, ...extra }
 }
@@ -52,6 +70,10 @@ export default fp(
         // Redis away or slow reaches here as RedisUnavailable (src/services/redis-guard.ts): a 503.
         if (err.statusCode >= 500) request.log.warn({ code: err.code }, 'not ready')
         body = problem(err.statusCode, err.code, err.message)
+      } else if (err.code && DATABASE_AWAY.has(err.code)) {
+        // Nothing was committed (a 201 only follows a commit): the client may simply try again.
+        request.log.warn({ code: err.code }, 'database unavailable')
+        body = problem(503, 'APP_ERR_NOT_READY', 'The database is unavailable for a moment; nothing was saved, try again shortly')
       } else {
         request.log.error({ err }, 'unhandled error')
         body = problem(500, 'APP_ERR_INTERNAL', 'Something went wrong on our side; nothing was lost, try again')

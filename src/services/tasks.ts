@@ -101,7 +101,10 @@ export async function heldLease(deps: Deps, account: Account, reference: string)
   if (!lease) throw new TaskErrors.NO_LEASE()
   const extended = await redis(deps, async () => {
     const job = await deps.checkins.queues[lease.queue].getJob(lease.jobId)
-    return job ? job.extendLock(lease.token, leaseMs(deps)) : 0
+    // Redis forgot the job (emptied, or a failover): PostgreSQL's live lease is the truth and
+    // stands; once the request is back in the queue the reconciler re-creates its job.
+    if (!job) return 1
+    return job.extendLock(lease.token, leaseMs(deps))
   })
   if (extended !== 1) throw new TaskErrors.NO_LEASE()
   return lease

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { Db } from '../../src/db/pool.js'
 import { volunteer } from '../accounts-helper.js'
+import { deleteKeys } from '../helper.js'
 import { claim, setup } from '../tasks-helper.js'
 
 /** The lease ran out in PostgreSQL while its BullMQ lock still holds: the worker (and its sweeper) is down. */
@@ -152,4 +153,22 @@ t.test('outcome and cancel racing: exactly one wins, the history stays whole', a
     const { rows } = await app.db.query('SELECT count(*)::int AS n FROM leases')
     t.equal(rows[0].n, 0, 'no lease left behind')
   }
+})
+
+t.test('a live lease whose job Redis forgot (emptied, failed over) still stands: PostgreSQL is the truth', async (t) => {
+  const { app, config, boss, submit } = await setup(t)
+  const reference = await submit()
+  const vera = await volunteer(app, boss)
+  t.equal((await claim(app, vera.headers)).statusCode, 200)
+  await deleteKeys(config.REDIS_URL, config.BULLMQ_PREFIX)
+  const beat = await app.inject({ method: 'POST', url: `/api/v1/tasks/${reference}/heartbeat`, headers: vera.headers })
+  t.equal(beat.statusCode, 200, 'the heartbeat renews the lease in PostgreSQL')
+  const done = await app.inject({
+    method: 'POST',
+    url: `/api/v1/tasks/${reference}/outcome`,
+    headers: vera.headers,
+    payload: { outcome: 'no_answer' },
+  })
+  t.equal(done.statusCode, 200, 'the outcome is recorded, not refused')
+  t.equal(done.json().status, 'queued', 'back in the queue (its job is the reconciler’s to re-create)')
 })
