@@ -4,13 +4,15 @@ import type { CheckinsQueues } from './checkins.js'
 import { bullConnection } from './connection.js'
 import { MAINTENANCE_QUEUE } from './maintenance.js'
 import { createNotifyQueue } from './notify.js'
+import { createPartnerWebhooksQueue } from './partner-webhooks.js'
 
 /** Every queue of the service, as the read-only views (metrics, bull-board) see them. */
 export type MonitoredQueues = { queues: Queue[]; close: () => Promise<void> }
 
 /**
  * The API's checkins queues plus handles of its own on the worker-side queues (notify,
- * maintenance), on the fail-fast producer connection; `close` closes only those it opened.
+ * maintenance, partner webhooks), on the fail-fast producer connection; `close` closes only
+ * those it opened.
  */
 export function monitoredQueues(
   checkins: CheckinsQueues,
@@ -18,7 +20,7 @@ export function monitoredQueues(
   onError: (err: Error) => void,
 ): MonitoredQueues {
   const options = { connection: bullConnection(config, 'producer'), prefix: config.BULLMQ_PREFIX }
-  const own: Queue[] = [createNotifyQueue(options), new Queue(MAINTENANCE_QUEUE, options)]
+  const own: Queue[] = [createNotifyQueue(options), new Queue(MAINTENANCE_QUEUE, options), createPartnerWebhooksQueue(options)]
   for (const queue of own) queue.on('error', onError)
   return {
     queues: [...Object.values(checkins), ...own],

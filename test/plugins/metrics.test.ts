@@ -14,7 +14,7 @@ import { relayFor } from '../relay-helper.js'
 
 const METRICS_TOKEN = 'metrics-token-for-the-tests-0123'
 const scrapeHeaders = { authorization: `Bearer ${METRICS_TOKEN}` }
-const QUEUES = ['checkins-kk', 'checkins-ru', 'checkins-en', 'notify', 'maintenance']
+const QUEUES = ['checkins-kk', 'checkins-ru', 'checkins-en', 'notify', 'maintenance', 'partner-webhooks']
 
 type Sample = { name: string; labels: Record<string, string>; value: number }
 

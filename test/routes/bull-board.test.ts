@@ -3,7 +3,7 @@ import { SESSION_COOKIE } from '../../src/plugins/auth.js'
 import { coordinator, volunteer } from '../accounts-helper.js'
 import { build } from '../helper.js'
 
-const QUEUES = ['checkins-en', 'checkins-kk', 'checkins-ru', 'maintenance', 'notify']
+const QUEUES = ['checkins-en', 'checkins-kk', 'checkins-ru', 'maintenance', 'notify', 'partner-webhooks']
 
 t.test('bull-board is for coordinators only, and read-only', async (t) => {
   const { app } = await build(t)
