@@ -8,9 +8,9 @@ import { markQueued } from '../src/db/request-repository.js'
 import { LANGUAGES, type Language } from '../src/domain/request-states.js'
 import { CheckinJobSchema, type CheckinsQueues, checkinJobId } from '../src/queues/checkins.js'
 import { type NotifyJob, NotifyJobSchema, notifyJobId, notifyJobOptions } from '../src/queues/notify.js'
+import { pollLoop } from './poll-loop.js'
 
 const BATCH = 200
-const MAX_BACKOFF_MS = 5000
 
 export type OutboxRelayDeps = {
   config: Pick<Config, 'OUTBOX_POLL_MS' | 'NOTIFY_ATTEMPTS' | 'NOTIFY_BACKOFF_MS'>
@@ -114,11 +114,6 @@ async function dispatch(client: pg.PoolClient, deps: OutboxRelayDeps, rows: Outb
  * serialise every intake commit); while Redis is away the rows wait, and it backs off and retries.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps) {
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  let stopped = false
-  let failures = 0
-
   /** Moves every due row; returns how many were sent. */
   async function runOnce(): Promise<number> {
     let total = 0
@@ -137,35 +132,12 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     }
   }
 
-  /** One pass, then the next one after the poll interval, or after a growing back-off on failure. */
-  function tick() {
-    if (stopped) return
-    running = runOnce()
-      .then((n) => {
-        if (failures > 0) deps.log.info({ sent: n }, 'outbox relay recovered')
-        failures = 0
-        return deps.config.OUTBOX_POLL_MS
-      })
-      .catch((err: Error) => {
-        failures++
-        deps.log.warn({ err, failures }, 'outbox relay failed; retrying')
-        return Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures)
-      })
-      .then((delayMs) => {
-        running = undefined
-        if (!stopped) timer = setTimeout(tick, delayMs)
-      })
-  }
-
+  const loop = pollLoop({ name: 'outbox relay', everyMs: deps.config.OUTBOX_POLL_MS, log: deps.log, runOnce })
   return {
     runOnce,
     async start() {
-      tick()
+      loop.start()
     },
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    },
+    stop: loop.stop,
   }
 }

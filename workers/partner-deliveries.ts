@@ -10,10 +10,10 @@ import {
   partnerWebhookJobId,
   partnerWebhookJobOptions,
 } from '../src/queues/partner-webhooks.js'
+import { pollLoop } from './poll-loop.js'
 import { presence, seen, snapshot } from './reconciler-lookups.js'
 
 const BATCH = 200
-const MAX_BACKOFF_MS = 5000
 
 type QueueConfig = Pick<Config, 'PARTNER_WEBHOOK_ATTEMPTS' | 'PARTNER_WEBHOOK_BACKOFF_MS'>
 
@@ -49,11 +49,6 @@ export type DeliveryRelayDeps = {
  * transaction (`FOR UPDATE SKIP LOCKED`: any number of workers). While Redis is away rows wait.
  */
 export function createDeliveryRelay(deps: DeliveryRelayDeps) {
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  let stopped = false
-  let failures = 0
-
   async function runOnce(): Promise<number> {
     let total = 0
     for (;;) {
@@ -72,34 +67,13 @@ export function createDeliveryRelay(deps: DeliveryRelayDeps) {
     }
   }
 
-  function tick() {
-    if (stopped) return
-    running = runOnce()
-      .then(() => {
-        failures = 0
-        return deps.config.OUTBOX_POLL_MS
-      })
-      .catch((err: Error) => {
-        failures++
-        deps.log.warn({ err, failures }, 'partner delivery relay failed; retrying')
-        return Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures)
-      })
-      .then((delayMs) => {
-        running = undefined
-        if (!stopped) timer = setTimeout(tick, delayMs)
-      })
-  }
-
+  const loop = pollLoop({ name: 'partner delivery relay', everyMs: deps.config.OUTBOX_POLL_MS, log: deps.log, runOnce })
   return {
     runOnce,
     start() {
-      tick()
+      loop.start()
     },
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    },
+    stop: loop.stop,
   }
 }
 
